@@ -1,0 +1,168 @@
+/**
+ * The one place that reads process.env. Environment variables override the optional YAML file
+ * (INCIDENT_CREW_CONFIG, or ./incident-crew.yaml when present); the merged object is parsed once
+ * with zod, and every bad key is reported together.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { ConfigError } from './errors.ts';
+
+export const Mode = z.enum(['socket', 'http', 'local']);
+export type Mode = z.infer<typeof Mode>;
+
+export const Severity = z.enum(['sev1', 'sev2', 'sev3', 'sev4']);
+export type Severity = z.infer<typeof Severity>;
+
+const port = z.coerce.number().int().min(0).max(65535);
+const positiveInt = z.coerce.number().int().positive();
+const bool = z.preprocess((v) => (v === 'true' || v === '1' ? true : v === 'false' || v === '0' ? false : v), z.boolean());
+
+export const Config = z
+  .strictObject({
+    mode: Mode.optional(),
+    slack: z
+      .strictObject({
+        botToken: z.string().startsWith('xoxb-', 'must start with xoxb-').optional(),
+        signingSecret: z.string().min(8, 'must be at least 8 characters').optional(),
+        appToken: z.string().startsWith('xapp-', 'must start with xapp-').optional(),
+        /** Web API base URL (ends with /api/); only for a Slack-compatible server such as the local workspace. */
+        apiUrl: z.url().optional(),
+        channel: z.string().min(1).default('incidents'),
+        postsPerSecondPerChannel: z.coerce.number().positive().default(1),
+        updatesPerMinute: z.coerce.number().positive().default(50),
+        retryBaseMs: positiveInt.default(1000),
+        retryMaxMs: positiveInt.default(60_000),
+      })
+      .prefault({}),
+    server: z
+      .strictObject({
+        host: z.string().min(1).optional(),
+        port: port.default(3000),
+        bodyLimitBytes: positiveInt.default(1024 * 1024),
+      })
+      .prefault({}),
+    database: z.strictObject({ path: z.string().min(1).default('data/incident-crew.db') }).prefault({}),
+    alertmanager: z
+      .strictObject({ token: z.string().min(16, 'must be at least 16 characters').optional() })
+      .prefault({}),
+    incidents: z
+      .strictObject({
+        defaultSeverity: Severity.default('sev3'),
+        /** Resolve an alert-opened incident when every one of its alerts has resolved. */
+        autoResolve: bool.default(true),
+      })
+      .prefault({}),
+    local: z
+      .strictObject({
+        port: port.default(3001),
+        /** Posts per second per channel before the local workspace answers 429. */
+        rateLimitPerSecond: z.coerce.number().positive().default(1),
+        rateLimitBurst: positiveInt.default(3),
+      })
+      .prefault({}),
+    log: z.strictObject({ level: z.enum(['debug', 'info', 'warn', 'error']).default('info') }).prefault({}),
+  })
+  .transform((c, ctx) => {
+    const mode: Mode = c.mode ?? (c.slack.botToken ? (c.slack.appToken ? 'socket' : 'http') : 'local');
+    const need = (ok: unknown, path: string, why: string) => {
+      if (!ok) ctx.addIssue({ code: 'custom', path: path.split('.'), message: why });
+    };
+    if (mode === 'socket') {
+      need(c.slack.botToken, 'slack.botToken', 'required in socket mode');
+      need(c.slack.appToken, 'slack.appToken', 'required in socket mode (an app-level token with connections:write)');
+    }
+    if (mode === 'http') {
+      need(c.slack.botToken, 'slack.botToken', 'required in http mode');
+      need(c.slack.signingSecret, 'slack.signingSecret', 'required in http mode');
+    }
+    if (mode !== 'local') need(c.alertmanager.token, 'alertmanager.token', `required in ${mode} mode`);
+    const host = c.server.host ?? (mode === 'local' ? '127.0.0.1' : '0.0.0.0');
+    return { ...c, mode, server: { ...c.server, host } };
+  });
+export type Config = z.output<typeof Config>;
+export type ConfigInput = z.input<typeof Config>;
+
+/** Environment variable → config key. */
+export const ENV_KEYS = {
+  INCIDENT_CREW_MODE: 'mode',
+  SLACK_BOT_TOKEN: 'slack.botToken',
+  SLACK_SIGNING_SECRET: 'slack.signingSecret',
+  SLACK_APP_TOKEN: 'slack.appToken',
+  SLACK_API_URL: 'slack.apiUrl',
+  INCIDENT_CREW_CHANNEL: 'slack.channel',
+  HOST: 'server.host',
+  PORT: 'server.port',
+  INCIDENT_CREW_DB: 'database.path',
+  ALERTMANAGER_TOKEN: 'alertmanager.token',
+  INCIDENT_CREW_AUTO_RESOLVE: 'incidents.autoResolve',
+  INCIDENT_CREW_LOCAL_PORT: 'local.port',
+  LOG_LEVEL: 'log.level',
+} as const;
+
+const keyToEnv = new Map<string, string>(Object.entries(ENV_KEYS).map(([env, key]) => [key, env]));
+
+export type LoadOptions = {
+  env?: Record<string, string | undefined>;
+  /** YAML file; defaults to INCIDENT_CREW_CONFIG, then ./incident-crew.yaml when it exists. */
+  file?: string;
+  /** Applied last: used by tests and local mode to wire components together. */
+  overrides?: ConfigInput;
+};
+
+export function loadConfig(options: LoadOptions = {}): Config {
+  const env = options.env ?? process.env;
+  const problems: string[] = [];
+  const file = options.file ?? env.INCIDENT_CREW_CONFIG ?? (existsSync('incident-crew.yaml') ? 'incident-crew.yaml' : undefined);
+  let raw: Record<string, unknown> = {};
+  if (file) {
+    try {
+      const parsed: unknown = parseYaml(readFileSync(file, 'utf8'));
+      if (parsed != null && (typeof parsed !== 'object' || Array.isArray(parsed))) problems.push(`${file}: the top level must be a mapping`);
+      else raw = (parsed as Record<string, unknown> | null) ?? {};
+    } catch (err) {
+      problems.push(`${file}: ${(err as Error).message}`);
+    }
+  }
+  for (const [name, key] of Object.entries(ENV_KEYS)) {
+    const value = env[name];
+    if (value !== undefined && value !== '') setPath(raw, key, value);
+  }
+  if (options.overrides) merge(raw, options.overrides as Record<string, unknown>);
+  if (problems.length) throw new ConfigError(problems);
+  const result = Config.safeParse(raw);
+  if (!result.success) {
+    throw new ConfigError(
+      result.error.issues.map((issue) => {
+        const key = issue.path.join('.');
+        const unknownKeys = issue.code === 'unrecognized_keys' ? issue.keys.map((k) => (key ? `${key}.${k}` : k)).join(', ') : '';
+        if (unknownKeys) return `${unknownKeys}: unknown key`;
+        const envName = keyToEnv.get(key);
+        return `${key || '(root)'}${envName ? ` (env ${envName})` : ''}: ${issue.message}`;
+      }),
+    );
+  }
+  return result.data;
+}
+
+function setPath(target: Record<string, unknown>, key: string, value: unknown): void {
+  const parts = key.split('.');
+  let node = target;
+  for (const part of parts.slice(0, -1)) {
+    const next = node[part];
+    if (next === null || typeof next !== 'object' || Array.isArray(next)) node[part] = {};
+    node = node[part] as Record<string, unknown>;
+  }
+  node[parts[parts.length - 1]!] = value;
+}
+
+function merge(target: Record<string, unknown>, source: Record<string, unknown>): void {
+  for (const [k, v] of Object.entries(source)) {
+    const cur = target[k];
+    if (v && typeof v === 'object' && !Array.isArray(v) && cur && typeof cur === 'object' && !Array.isArray(cur)) {
+      merge(cur as Record<string, unknown>, v as Record<string, unknown>);
+    } else if (v !== undefined) {
+      target[k] = v;
+    }
+  }
+}

@@ -1,0 +1,74 @@
+import { Incident, type IncidentStatus, type Severity } from '../artifacts.ts';
+import type { Db } from './connection.ts';
+
+export const rootMessageKey = (incidentId: number): string => `incident:${incidentId}:root`;
+
+const SELECT = `SELECT i.*, m.ts AS thread_ts FROM incidents i
+  LEFT JOIN slack_messages m ON m.message_key = 'incident:' || i.id || ':root'`;
+
+type Row = Record<string, unknown>;
+const toIncident = (r: Row): Incident =>
+  Incident.parse({
+    id: r.id,
+    title: r.title,
+    severity: r.severity,
+    status: r.status,
+    service: r.service,
+    channel: r.channel,
+    source: r.source,
+    groupKey: r.group_key,
+    declaredBy: r.declared_by,
+    openedAt: r.opened_at,
+    resolvedAt: r.resolved_at,
+    resolvedBy: r.resolved_by,
+    resolutionNote: r.resolution_note,
+    threadTs: r.thread_ts ?? null,
+  });
+
+export type NewIncident = {
+  title: string;
+  severity: Severity;
+  service: string | null;
+  channel: string;
+  source: string;
+  groupKey: string | null;
+  declaredBy: string | null;
+  openedAt: string;
+};
+
+export type IncidentsRepo = ReturnType<typeof incidentsRepo>;
+
+export function incidentsRepo(db: Db) {
+  const insert = db.prepare(`INSERT INTO incidents (title, severity, status, service, channel, source, group_key, declared_by, opened_at)
+    VALUES (@title, @severity, 'open', @service, @channel, @source, @groupKey, @declaredBy, @openedAt)`);
+  const byId = db.prepare(`${SELECT} WHERE i.id = ?`);
+  const openByGroup = db.prepare(`${SELECT} WHERE i.source = ? AND i.group_key = ? AND i.status <> 'resolved' ORDER BY i.id DESC LIMIT 1`);
+  const open = db.prepare(`${SELECT} WHERE i.status <> 'resolved' ORDER BY i.id`);
+  const resolve = db.prepare(`UPDATE incidents SET status = 'resolved', resolved_at = @at, resolved_by = @by, resolution_note = @note WHERE id = @id AND status <> 'resolved'`);
+  const setStatus = db.prepare('UPDATE incidents SET status = ? WHERE id = ?');
+
+  return {
+    insert(i: NewIncident): Incident {
+      const id = Number(insert.run(i).lastInsertRowid);
+      return toIncident(byId.get(id) as Row);
+    },
+    get(id: number): Incident | undefined {
+      const r = byId.get(id) as Row | undefined;
+      return r && toIncident(r);
+    },
+    findOpenByGroup(source: string, groupKey: string): Incident | undefined {
+      const r = openByGroup.get(source, groupKey) as Row | undefined;
+      return r && toIncident(r);
+    },
+    listOpen(): Incident[] {
+      return (open.all() as Row[]).map(toIncident);
+    },
+    /** Returns false when the incident was already resolved. */
+    resolve(id: number, at: string, by: string, note: string | null): boolean {
+      return resolve.run({ id, at, by, note }).changes === 1;
+    },
+    setStatus(id: number, status: IncidentStatus): void {
+      setStatus.run(status, id);
+    },
+  };
+}

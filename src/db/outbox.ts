@@ -1,0 +1,145 @@
+import { z } from 'zod';
+import type { SlackMessage } from '../../blocks/message.ts';
+import type { Db } from './connection.ts';
+
+export const OutboxKind = z.enum(['post', 'update', 'ephemeral']);
+export type OutboxKind = z.infer<typeof OutboxKind>;
+
+const Payload = z.object({ text: z.string(), blocks: z.array(z.record(z.string(), z.unknown())).optional() });
+
+export const OutboxItem = z.object({
+  id: z.number().int(),
+  incidentId: z.number().int().nullable(),
+  channel: z.string(),
+  lane: z.string(),
+  kind: OutboxKind,
+  messageKey: z.string().nullable(),
+  threadKey: z.string().nullable(),
+  userId: z.string().nullable(),
+  responseUrl: z.string().nullable(),
+  payload: Payload,
+  status: z.enum(['pending', 'sent', 'collapsed', 'fallback', 'failed']),
+  attempts: z.number().int(),
+  nextAttemptAt: z.number(),
+  lastError: z.string().nullable(),
+  rateLimitedMs: z.number(),
+  ts: z.string().nullable(),
+  createdAt: z.string(),
+  sentAt: z.string().nullable(),
+});
+export type OutboxItem = z.infer<typeof OutboxItem>;
+
+export type NewOutboxItem = {
+  incidentId?: number | null;
+  channel: string;
+  kind: OutboxKind;
+  messageKey?: string | null;
+  threadKey?: string | null;
+  userId?: string | null;
+  responseUrl?: string | null;
+  message: SlackMessage;
+};
+
+/** Posts and updates keep channel order; ephemeral replies get their own lane so a backlog never delays them. */
+export const laneOf = (kind: OutboxKind, channel: string): string => (kind === 'ephemeral' ? `ephemeral:${channel}` : channel);
+
+type Row = Record<string, unknown>;
+const toItem = (r: Row): OutboxItem =>
+  OutboxItem.parse({
+    id: r.id,
+    incidentId: r.incident_id,
+    channel: r.channel,
+    lane: r.lane,
+    kind: r.kind,
+    messageKey: r.message_key,
+    threadKey: r.thread_key,
+    userId: r.user_id,
+    responseUrl: r.response_url,
+    payload: JSON.parse(r.payload as string),
+    status: r.status,
+    attempts: r.attempts,
+    nextAttemptAt: r.next_attempt_at,
+    lastError: r.last_error,
+    rateLimitedMs: r.rate_limited_ms,
+    ts: r.ts,
+    createdAt: r.created_at,
+    sentAt: r.sent_at,
+  });
+
+export type OutboxRepo = ReturnType<typeof outboxRepo>;
+
+export function outboxRepo(db: Db) {
+  const insert = db.prepare(`INSERT INTO slack_outbox (incident_id, channel, lane, kind, message_key, thread_key, user_id, response_url, payload, created_at)
+    VALUES (@incidentId, @channel, @lane, @kind, @messageKey, @threadKey, @userId, @responseUrl, @payload, @createdAt)`);
+  const head = db.prepare(`SELECT * FROM slack_outbox WHERE lane = ? AND status = 'pending' ORDER BY id LIMIT 1`);
+  const channels = db.prepare(`SELECT DISTINCT lane FROM slack_outbox WHERE status = 'pending'`);
+  const laterUpdates = db.prepare(`SELECT * FROM slack_outbox WHERE message_key = ? AND kind = 'update' AND status = 'pending' AND id > ? ORDER BY id`);
+  const finish = db.prepare(`UPDATE slack_outbox SET status = @status, ts = @ts, last_error = COALESCE(@error, last_error), attempts = attempts + 1, sent_at = @at WHERE id = @id`);
+  const collapse = db.prepare(`UPDATE slack_outbox SET status = 'collapsed', last_error = ?, sent_at = ? WHERE id = ?`);
+  const retry = db.prepare(`UPDATE slack_outbox SET attempts = attempts + 1, next_attempt_at = @nextAt, last_error = @error, rate_limited_ms = rate_limited_ms + @waitMs WHERE id = @id`);
+  const putMessage = db.prepare('INSERT INTO slack_messages (message_key, channel, ts) VALUES (?, ?, ?) ON CONFLICT (message_key) DO UPDATE SET channel = excluded.channel, ts = excluded.ts');
+  const getMessage = db.prepare('SELECT channel, ts FROM slack_messages WHERE message_key = ?');
+  const byId = db.prepare('SELECT * FROM slack_outbox WHERE id = ?');
+  const all = db.prepare('SELECT * FROM slack_outbox ORDER BY id');
+
+  const now = () => new Date().toISOString();
+  return {
+    enqueue(item: NewOutboxItem): number {
+      return Number(
+        insert.run({
+          incidentId: item.incidentId ?? null,
+          channel: item.channel,
+          lane: laneOf(item.kind, item.channel),
+          kind: item.kind,
+          messageKey: item.messageKey ?? null,
+          threadKey: item.threadKey ?? null,
+          userId: item.userId ?? null,
+          responseUrl: item.responseUrl ?? null,
+          payload: JSON.stringify(item.message),
+          createdAt: now(),
+        }).lastInsertRowid,
+      );
+    },
+    /** The oldest pending item of a lane: delivery is strictly in order per lane. */
+    head(lane: string): OutboxItem | undefined {
+      const r = head.get(lane) as Row | undefined;
+      return r && toItem(r);
+    },
+    pendingLanes(): string[] {
+      return (channels.all() as { lane: string }[]).map((r) => r.lane);
+    },
+    /** Pending updates of the same message queued after `id`: they collapse into one chat.update. */
+    laterUpdates(messageKey: string, afterId: number): OutboxItem[] {
+      return (laterUpdates.all(messageKey, afterId) as Row[]).map(toItem);
+    },
+    get(id: number): OutboxItem | undefined {
+      const r = byId.get(id) as Row | undefined;
+      return r && toItem(r);
+    },
+    all(): OutboxItem[] {
+      return (all.all() as Row[]).map(toItem);
+    },
+    markSent(id: number, ts: string | null): void {
+      finish.run({ id, status: 'sent', ts, error: null, at: now() });
+    },
+    /** Delivered as its plain-text fallback after Slack refused the original. */
+    markFallback(id: number, ts: string | null, error: string): void {
+      finish.run({ id, status: 'fallback', ts, error, at: now() });
+    },
+    markFailed(id: number, error: string): void {
+      finish.run({ id, status: 'failed', ts: null, error, at: now() });
+    },
+    markCollapsed(id: number, intoId: number): void {
+      collapse.run(`collapsed into #${intoId}`, now(), id);
+    },
+    scheduleRetry(id: number, nextAt: number, error: string, waitMs = 0): void {
+      retry.run({ id, nextAt, error, waitMs });
+    },
+    recordMessage(messageKey: string, channel: string, ts: string): void {
+      putMessage.run(messageKey, channel, ts);
+    },
+    message(messageKey: string): { channel: string; ts: string } | undefined {
+      return getMessage.get(messageKey) as { channel: string; ts: string } | undefined;
+    },
+  };
+}

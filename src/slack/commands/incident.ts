@@ -1,0 +1,59 @@
+/** `/incident …`: ack at once, then act; every reply is ephemeral and goes through the outbox. */
+import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
+import { type Incident, incidentKey } from '../../artifacts.ts';
+import { declaredReply, helpReply, listReply, resolvedReply, statusReply, usageReply } from '../../../blocks/commandReplies.ts';
+import type { SlackMessage } from '../../../blocks/message.ts';
+import { AppError, ValidationError } from '../../errors.ts';
+import type { ListenerDeps } from '../deps.ts';
+import { parseIncidentCommand } from './parse.ts';
+
+export function incidentCommand(deps: ListenerDeps) {
+  const { incidents, config, log } = deps;
+
+  /** An explicit id, or the only open incident; otherwise a question back to the person. */
+  const pick = (id: number | null): Incident => {
+    if (id !== null) {
+      const found = incidents.get(id);
+      if (!found) throw new ValidationError('incident', `${incidentKey(id)} does not exist.`);
+      return found;
+    }
+    const open = incidents.listOpen();
+    if (open.length === 1) return open[0]!;
+    if (open.length === 0) throw new ValidationError('incident', 'There are no open incidents; name one, e.g. `INC-12`.');
+    throw new ValidationError('incident', `Which incident? Open: ${open.map((i) => incidentKey(i.id)).join(', ')}.`);
+  };
+
+  return async ({ command, ack }: SlackCommandMiddlewareArgs & AllMiddlewareArgs): Promise<void> => {
+    await ack();
+    const target = { channel: command.channel_id, userId: command.user_id, responseUrl: command.response_url };
+    const reply = (message: SlackMessage) => incidents.replyEphemeral(target, message);
+    try {
+      const parsed = parseIncidentCommand(command.text ?? '');
+      switch (parsed.cmd) {
+        case 'help':
+          return reply(helpReply());
+        case 'invalid':
+          return reply(usageReply(parsed.problem));
+        case 'list':
+          return reply(listReply(incidents.listOpen().map((incident) => ({ incident, counts: incidents.countsOf(incident.id) }))));
+        case 'status': {
+          const incident = pick(parsed.id);
+          return reply(statusReply(incident, incidents.countsOf(incident.id), incidents.alertsOf(incident.id)));
+        }
+        case 'declare': {
+          const incident = incidents.declare({ title: parsed.title, severity: parsed.severity ?? config.incidents.defaultSeverity, userId: command.user_id });
+          const channel = config.slack.channel;
+          return reply(declaredReply(incident, /^[CG][A-Z0-9]+$/.test(channel) ? `<#${channel}>` : `#${channel}`));
+        }
+        case 'resolve': {
+          const incident = incidents.resolve({ incidentId: pick(parsed.id).id, by: command.user_id, note: parsed.note });
+          return reply(resolvedReply(incident));
+        }
+      }
+    } catch (err) {
+      if (err instanceof AppError) return reply(usageReply(err instanceof ValidationError ? err.message.replace(/^incident: /, '') : err.message));
+      log.error(`/incident ${command.text}: ${(err as Error).stack ?? String(err)}`);
+      reply({ text: '⚠️ Something went wrong handling that command. It has been logged.' });
+    }
+  };
+}
