@@ -6,13 +6,14 @@ import { alertCountText, alertLine, SEVERITY_ICON, STATUS_LABEL } from './incide
 import { LIMITS } from './limits.ts';
 
 
-export const USAGE = [
+/** Escaped once: `<title>` would otherwise be read by Slack as a control sequence. */
+export const USAGE = escapeMrkdwn([
   '`/incident declare <title> [sev1|sev2|sev3|sev4]` — open an incident and its thread',
   '`/incident list` — open incidents',
   '`/incident status [INC-n]` — where an incident stands',
   '`/incident resolve [INC-n] [note]` — resolve an incident, with an optional note',
   '`/incident help` — this message',
-].join('\n');
+].join('\n'));
 
 const section = (text: string): KnownBlock => ({ type: 'section', text: { type: 'mrkdwn', text: truncate(text, LIMITS.sectionText) } });
 

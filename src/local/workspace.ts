@@ -49,6 +49,8 @@ export class LocalWorkspace {
   readonly appToken: string;
   readonly signingSecret: string;
   requestUrl: string | undefined;
+  /** Web API calls received, by method (answered or refused). */
+  readonly calls = new Map<string, number>();
   private readonly socket = new SocketModeServer();
   private readonly responseUrls = new Map<string, ResponseTarget>();
   private readonly triggers = new Map<string, number>();
@@ -302,6 +304,7 @@ export class LocalWorkspace {
     } catch {
       return sendJson(res, 200, { ok: false, error: 'invalid_json' });
     }
+    this.calls.set(method, (this.calls.get(method) ?? 0) + 1);
     const auth = /^Bearer\s+(\S+)/i.exec(req.headers.authorization ?? '')?.[1] ?? (typeof args.token === 'string' ? args.token : undefined);
     const reply = handleWebApi(method, args, auth, {
       store: this.store,
