@@ -1,7 +1,7 @@
 /** Ephemeral replies to `/incident …`. */
 import type { KnownBlock, SlackMessage } from './message.ts';
 import { type Alert, type AlertCounts, type Incident, incidentKey } from '../src/artifacts.ts';
-import { escapeMrkdwn, mrkdwnText, slackDate, truncate } from './escape.ts';
+import { escapeMrkdwn, joinWithin, mrkdwnText, slackDate, truncate } from './escape.ts';
 import { alertCountText, alertLine, SEVERITY_ICON, STATUS_LABEL } from './incidentRoot.ts';
 import { LIMITS } from './limits.ts';
 
@@ -23,8 +23,8 @@ export function helpReply(): SlackMessage {
 
 /** `problem` is our own wording, but it may quote what the user typed, so it is escaped. */
 export function usageReply(problem: string): SlackMessage {
-  const p = escapeMrkdwn(problem);
-  return { text: `⚠️ ${p}`, blocks: [section(`⚠️ ${p}`), section(USAGE)] };
+  const p = truncate(`⚠️ ${escapeMrkdwn(problem)}`, 1000);
+  return { text: p, blocks: [section(p), section(USAGE)] };
 }
 
 export function declaredReply(incident: Incident, channelLabel: string): SlackMessage {
@@ -38,13 +38,15 @@ export function resolvedReply(incident: Incident): SlackMessage {
 }
 
 const MAX_LISTED = 40;
+/** Keeps the whole list under Slack's ~12k characters of text per message. */
+const LIST_BUDGET = LIMITS.totalText - 500;
 
 export function listReply(items: { incident: Incident; counts: AlertCounts }[]): SlackMessage {
   if (items.length === 0) return { text: 'No open incidents.', blocks: [section('No open incidents. 🎉')] };
-  const lines = items.slice(0, MAX_LISTED).map(({ incident: i, counts }) =>
+  const all = items.map(({ incident: i, counts }) =>
     `${SEVERITY_ICON[i.severity]} *${incidentKey(i.id)}* · ${mrkdwnText(i.title, 150)} · ${STATUS_LABEL[i.status]} · since ${slackDate(i.openedAt)} · alerts: ${alertCountText(counts)}`,
   );
-  if (items.length > MAX_LISTED) lines.push(`…and ${items.length - MAX_LISTED} more`);
+  const lines = joinWithin(all, LIST_BUDGET, MAX_LISTED).split('\n');
   const head = `*Open incidents (${items.length})*`;
   // One section per chunk of lines keeps every block under the section limit.
   const blocks: KnownBlock[] = [section(head)];
@@ -76,10 +78,6 @@ export function statusReply(incident: Incident, counts: AlertCounts, alerts: Ale
       ].map((text) => ({ type: 'mrkdwn' as const, text })),
     },
   ];
-  if (alerts.length) {
-    const lines = alerts.slice(0, 10).map(alertLine);
-    if (alerts.length > 10) lines.push(`…and ${alerts.length - 10} more`);
-    blocks.push(section(lines.join('\n')));
-  }
+  if (alerts.length) blocks.push(section(joinWithin(alerts.map(alertLine), LIMITS.sectionText, 10)));
   return { text: `${key} · ${STATUS_LABEL[incident.status]}`, blocks };
 }

@@ -10,13 +10,33 @@ export function escapeMrkdwn(text: string): string {
     .replace(/@(here|channel|everyone)\b/gi, '@\u2060$1'); // word joiner: stops link_names pings
 }
 
-/** Cuts to `max` characters with an ellipsis, never leaving half an HTML entity behind. */
+/** Cuts to `max` characters with an ellipsis, never leaving half an HTML entity or half an emoji behind. */
 export function truncate(text: string, max: number): string {
   if (text.length <= max) return text;
-  const cut = text.slice(0, max - 1).replace(/&[a-z]*$/i, '');
-  return `${cut}…`;
+  let cut = text.slice(0, max - 1);
+  if (/[\uD800-\uDBFF]$/.test(cut)) cut = cut.slice(0, -1);
+  return `${cut.replace(/&[a-z]*$/i, '')}…`;
 }
 
+/**
+ * Joins up to `limit` lines with newlines while the result stays within `max` characters; the
+ * lines left out are counted in a closing "…and N more" line, which always has room.
+ */
+export function joinWithin(lines: string[], max: number, limit = Infinity): string {
+  const more = (n: number) => `…and ${n} more`;
+  const out: string[] = [];
+  let used = 0;
+  for (const line of lines) {
+    const left = lines.length - out.length;
+    const reserve = left > 1 ? more(left).length + 1 : 0;
+    const cost = line.length + (out.length ? 1 : 0);
+    if (out.length >= limit || used + cost + reserve > max) break;
+    out.push(line);
+    used += cost;
+  }
+  if (out.length < lines.length) out.push(more(lines.length - out.length));
+  return out.join('\n');
+}
 /** Escape then fit: the usual path for untrusted text in a length-limited mrkdwn field. */
 export const mrkdwnText = (text: string, max: number): string => truncate(escapeMrkdwn(text), max);
 

@@ -1,21 +1,18 @@
 /** Replies posted in an incident's thread. */
 import { type Alert, type Incident, incidentKey } from '../src/artifacts.ts';
-import { mrkdwnText, slackDate, truncate } from './escape.ts';
+import { joinWithin, mrkdwnText, slackDate, truncate } from './escape.ts';
 import { alertLine } from './incidentRoot.ts';
 import { LIMITS } from './limits.ts';
 import type { SlackMessage } from './message.ts';
-
-const MAX_LISTED = 10;
 
 function section(text: string): SlackMessage['blocks'] {
   return [{ type: 'section', text: { type: 'mrkdwn', text: truncate(text, LIMITS.sectionText) } }];
 }
 
-function listAlerts(alerts: Alert[]): string {
-  const lines = alerts.slice(0, MAX_LISTED).map(alertLine);
-  if (alerts.length > MAX_LISTED) lines.push(`…and ${alerts.length - MAX_LISTED} more`);
-  return lines.join('\n');
-}
+/** Room left for the list once the heading and closing sentence are in the section. */
+const LIST_BUDGET = LIMITS.sectionText - 400;
+
+const listAlerts = (alerts: Alert[]): string => joinWithin(alerts.map(alertLine), LIST_BUDGET, 10);
 
 export function alertsFiringReply(alerts: Alert[]): SlackMessage {
   const head = alerts.length === 1 ? '1 alert firing' : `${alerts.length} alerts firing`;

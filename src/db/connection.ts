@@ -14,3 +14,8 @@ export function openDb(path: string): Db {
   db.pragma('busy_timeout = 5000');
   return db;
 }
+
+/** For tools that only read (audit verify): a missing file is an error, never a new empty database. */
+export function openDbReadOnly(path: string): Db {
+  return new Database(path, { readonly: true, fileMustExist: true });
+}

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { verifyAuditTrail } from '../../src/audit/trail.ts';
 import { renderMrkdwn, renderPlain } from '../../src/local/page/mrkdwn.js';
-import { amPayload, blockText, example, postAlert, replies, roots, type Stack, startStack, waitFor } from '../helpers/stack.ts';
+import { amPayload, blockText, example, postAlert, replies, roots, type Stack, startStack } from '../helpers/stack.ts';
 
 describe('Alertmanager → incident thread (local workspace, real SQLite, real HTTP)', () => {
   let s: Stack;

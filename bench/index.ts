@@ -1,0 +1,19 @@
+/** `npm run bench`: runs each benchmark, prints one table, writes bench/results.json. */
+import { writeFileSync } from 'node:fs';
+import { availableParallelism, cpus } from 'node:os';
+import { alertToRoot } from './alertToRoot.ts';
+import { ms } from './stats.ts';
+
+const a2r = await alertToRoot(1000);
+const rows: [string, string, string, string][] = [
+  ['alert → root message, one at a time (n=1000)', ms(a2r.sequential.median), ms(a2r.sequential.p99), ms(a2r.sequential.max)],
+  ['alert → root message, back to back (n=1000)', ms(a2r.burst.median), ms(a2r.burst.p99), ms(a2r.burst.max)],
+];
+const cores = availableParallelism();
+const w = [50, 12, 12, 12];
+const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(w[i]!) : c.padStart(w[i]!))).join('  ');
+console.log(`incident-crew bench · ${cores} cores · ${cpus()[0]?.model ?? 'unknown cpu'} · node ${process.version}`);
+console.log(line(['figure', 'median', 'p99', 'max']));
+for (const r of rows) console.log(line(r));
+console.log(`back-to-back wall time for 1000 alerts: ${ms(a2r.burstWallMs)}; rate-limit waits: ${ms(a2r.rateLimitedMs)}`);
+writeFileSync(new URL('./results.json', import.meta.url), `${JSON.stringify({ cores, node: process.version, alertToRoot: a2r }, null, 2)}\n`);

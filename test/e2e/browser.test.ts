@@ -1,0 +1,60 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { loadConfig } from '../../src/config.ts';
+import { silentLogger } from '../../src/log.ts';
+import { fireExampleAlert, type LocalStack, startLocal } from '../../src/main.ts';
+import { assertInstalled, skipWithout } from '../helpers/integration.ts';
+import { tempDbPath } from '../helpers/stack.ts';
+
+const CHROMIUM = '/usr/bin/chromium';
+const HINT = 'apt-get install chromium';
+
+describe('the local workspace page in headless Chromium (npm start wiring)', { skip: skipWithout(CHROMIUM, HINT) }, () => {
+  let local: LocalStack | undefined;
+  let browser: Browser | undefined;
+  let page: Page;
+
+  before(async () => {
+    assertInstalled(CHROMIUM, HINT);
+    local = await startLocal(loadConfig({ env: {}, overrides: { database: { path: tempDbPath() }, server: { port: 0 }, local: { port: 0 } } }), silentLogger());
+    assert.equal((await fireExampleAlert(local.bot.url, local.alertToken)).status, 202);
+  });
+  after(async () => {
+    await browser?.close();
+    await local?.stop();
+  });
+
+  it('shows the example incident and runs /incident list from the composer', async () => {
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+    page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    await page.goto(local!.workspace.url);
+    await page.locator('body[data-ready="true"]').waitFor();
+    await page.locator('#connection[data-state="connected"]').waitFor();
+    await page.locator('#channels [data-channel-name="incidents"]').click();
+
+    const root = page.locator('#messages .message', { hasText: 'INC-1 · Checkout 5xx rate above 5% for 5 minutes' });
+    await root.waitFor();
+    assert.match(await root.innerText(), /SEV1/);
+    assert.match(await root.innerText(), /2 firing/);
+
+    await page.selectOption('#user-picker', 'U0BOB');
+    await page.fill('#composer', '/incident list');
+    await page.press('#composer', 'Enter');
+    const reply = page.locator('#messages .message.ephemeral', { hasText: 'Open incidents (1)' });
+    await reply.waitFor();
+    assert.equal(await reply.getAttribute('data-user'), 'U0BOT');
+    assert.match(await reply.innerText(), /INC-1/);
+  });
+
+  it('resolves the incident with the Resolve button after its confirm dialog', async () => {
+    await page.locator('#messages .message button[data-action-id="incident.resolve"]').click();
+    await page.locator('.confirm-dialog .confirm-ok').click();
+    await page.locator('#messages .message', { hasText: '✅ INC-1' }).waitFor();
+    assert.equal(local!.bot.incidents.get(1)?.status, 'resolved');
+    assert.equal(await page.locator('#messages .message button[data-action-id="incident.resolve"]').count(), 0);
+  });
+});
