@@ -13,6 +13,7 @@ import { alertmanagerRoute } from './ingest/alertmanagerRoute.ts';
 import { createLogger, type Logger } from './log.ts';
 import { createHttpServer, listen } from './server.ts';
 import { type BoltHandle, createBolt } from './slack/bolt.ts';
+import { resolveChannel } from './slack/channel.ts';
 import { createSlackClient, type DrainerOptions, OutboxDrainer } from './slack/outbox.ts';
 
 export type Bot = {
@@ -29,7 +30,8 @@ export type Bot = {
 
 export type StartOptions = { log?: Logger; onDelivered?: DrainerOptions['onDelivered'] };
 
-export async function startBot(config: Config, options: StartOptions = {}): Promise<Bot> {
+export async function startBot(configured: Config, options: StartOptions = {}): Promise<Bot> {
+  let config = configured;
   const log = options.log ?? createLogger(config.log.level);
   const { botToken, signingSecret, appToken, apiUrl } = config.slack;
   const transport = config.mode === 'socket' ? 'socket' : 'http';
@@ -45,11 +47,13 @@ export async function startBot(config: Config, options: StartOptions = {}): Prom
   try {
     const { applied } = migrate(db);
     if (applied.length) log.info(`applied migrations: ${applied.join(', ')}`);
+    const client = createSlackClient(botToken!, apiUrl, log);
+    config = { ...config, slack: { ...config.slack, channel: await resolveChannel(client, config.slack.channel) } };
     const outbox = outboxRepo(db);
     const drainer = new OutboxDrainer({
       db,
       outbox,
-      client: createSlackClient(botToken!, apiUrl, log),
+      client,
       log: log.child('outbox'),
       postsPerSecondPerChannel: config.slack.postsPerSecondPerChannel,
       updatesPerMinute: config.slack.updatesPerMinute,

@@ -63,25 +63,42 @@ export const Config = z
       .prefault({}),
     log: z.strictObject({ level: z.enum(['debug', 'info', 'warn', 'error']).default('info') }).prefault({}),
   })
-  .transform((c, ctx) => {
-    const mode: Mode = c.mode ?? (c.slack.botToken ? (c.slack.appToken ? 'socket' : 'http') : 'local');
-    const need = (ok: unknown, path: string, why: string) => {
-      if (!ok) ctx.addIssue({ code: 'custom', path: path.split('.'), message: why });
-    };
-    if (mode === 'socket') {
-      need(c.slack.botToken, 'slack.botToken', 'required in socket mode');
-      need(c.slack.appToken, 'slack.appToken', 'required in socket mode (an app-level token with connections:write)');
-    }
-    if (mode === 'http') {
-      need(c.slack.botToken, 'slack.botToken', 'required in http mode');
-      need(c.slack.signingSecret, 'slack.signingSecret', 'required in http mode');
-    }
-    if (mode !== 'local') need(c.alertmanager.token, 'alertmanager.token', `required in ${mode} mode`);
+  .transform((c) => {
+    const mode: Mode = c.mode ?? modeFor(c.slack);
     const host = c.server.host ?? (mode === 'local' ? '127.0.0.1' : '0.0.0.0');
     return { ...c, mode, server: { ...c.server, host } };
   });
 export type Config = z.output<typeof Config>;
 export type ConfigInput = z.input<typeof Config>;
+
+type SlackKeys = { botToken?: unknown; appToken?: unknown; signingSecret?: unknown };
+
+/** local without a bot token; socket with an app token; else http. */
+const modeFor = (slack: SlackKeys): Mode => (slack.botToken ? (slack.appToken ? 'socket' : 'http') : 'local');
+
+/**
+ * What each mode requires. Checked on the raw input, so these problems are reported together
+ * with type errors elsewhere (zod skips cross-field checks once a field fails).
+ */
+function missingForMode(raw: Record<string, unknown>): { key: string; why: string }[] {
+  const slack = (raw.slack ?? {}) as SlackKeys;
+  const parsedMode = Mode.safeParse(raw.mode);
+  const mode = parsedMode.success ? parsedMode.data : modeFor(slack);
+  const missing: { key: string; why: string }[] = [];
+  const need = (value: unknown, key: string, why: string) => {
+    if (value === undefined || value === '') missing.push({ key, why });
+  };
+  if (mode === 'socket') {
+    need(slack.botToken, 'slack.botToken', 'required in socket mode');
+    need(slack.appToken, 'slack.appToken', 'required in socket mode (an app-level token with connections:write)');
+  }
+  if (mode === 'http') {
+    need(slack.botToken, 'slack.botToken', 'required in http mode');
+    need(slack.signingSecret, 'slack.signingSecret', 'required in http mode');
+  }
+  if (mode !== 'local') need((raw.alertmanager as { token?: unknown } | undefined)?.token, 'alertmanager.token', `required in ${mode} mode`);
+  return missing;
+}
 
 /** Environment variable → config key. */
 export const ENV_KEYS = {
@@ -130,18 +147,20 @@ export function loadConfig(options: LoadOptions = {}): Config {
   }
   if (options.overrides) merge(raw, options.overrides as Record<string, unknown>);
   if (problems.length) throw new ConfigError(problems);
+  const label = (key: string) => {
+    const envName = keyToEnv.get(key);
+    return `${key || '(root)'}${envName ? ` (env ${envName})` : ''}`;
+  };
   const result = Config.safeParse(raw);
   if (!result.success) {
-    throw new ConfigError(
-      result.error.issues.map((issue) => {
-        const key = issue.path.join('.');
-        const unknownKeys = issue.code === 'unrecognized_keys' ? issue.keys.map((k) => (key ? `${key}.${k}` : k)).join(', ') : '';
-        if (unknownKeys) return `${unknownKeys}: unknown key`;
-        const envName = keyToEnv.get(key);
-        return `${key || '(root)'}${envName ? ` (env ${envName})` : ''}: ${issue.message}`;
-      }),
-    );
+    for (const issue of result.error.issues) {
+      const key = issue.path.join('.');
+      if (issue.code === 'unrecognized_keys') problems.push(...issue.keys.map((k) => `${key ? `${key}.${k}` : k}: unknown key`));
+      else problems.push(`${label(key)}: ${issue.message}`);
+    }
   }
+  problems.push(...missingForMode(raw).map(({ key, why }) => `${label(key)}: ${why}`));
+  if (problems.length || !result.success) throw new ConfigError(problems);
   return result.data;
 }
 

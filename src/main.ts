@@ -105,7 +105,9 @@ async function main(argv: string[]): Promise<void> {
 
 if (import.meta.main) {
   main(process.argv.slice(2)).catch((err: unknown) => {
-    process.stderr.write(`incident-crew: ${err instanceof AppError ? err.message : ((err as Error).stack ?? String(err))}\n`);
+    const slackError = String((err as { code?: unknown }).code ?? '').startsWith('slack_');
+    const text = err instanceof AppError ? err.message : slackError ? `Slack refused: ${(err as Error).message}` : ((err as Error).stack ?? String(err));
+    process.stderr.write(`incident-crew: ${text}\n`);
     process.exit(1);
   });
 }
