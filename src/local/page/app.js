@@ -340,7 +340,7 @@ function messageItem(m, extra, options) {
   return { key, sig, build: () => renderMessage(m, options) };
 }
 
-function placeholderItem(key, text) {
+function emptyStateItem(key, text) {
   return { key, sig: text, build: () => h('div', { class: 'empty', text }) };
 }
 
@@ -435,7 +435,7 @@ function renderChannelPane(replies) {
     return messageItem(m, count, { replyCount: count });
   });
   const empty = state.loaded ? 'No messages yet. Try /incident help.' : 'Loading…';
-  syncList(list, items.length ? items : [placeholderItem('empty', empty)]);
+  syncList(list, items.length ? items : [emptyStateItem('empty', empty)]);
   if (stick) list.scrollTop = list.scrollHeight;
 }
 
@@ -465,7 +465,7 @@ function threadItems(channel, ts, replies) {
   const root = state.messages.get(`${channel}|${ts}`);
   const threadReplies = replies.get(`${channel}|${ts}`) ?? [];
   const ephemerals = visibleEphemerals(channel, (m) => isReply(m) && m.thread_ts === ts);
-  const items = [root ? messageItem(root, 'root', { inThread: true }) : placeholderItem('missing-root', 'Thread root not found.')];
+  const items = [root ? messageItem(root, 'root', { inThread: true }) : emptyStateItem('missing-root', 'Thread root not found.')];
   const count = threadReplies.length;
   items.push({
     key: 'divider',

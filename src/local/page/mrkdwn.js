@@ -5,7 +5,7 @@
 // Pipeline for renderMrkdwn():
 //   1. Split raw text into control sequences (a raw `<…>`) and text. Text has Slack's three
 //      entities (&lt; &gt; &amp;) decoded and is then HTML-escaped; each control sequence is
-//      rendered to HTML and parked in a placeholder so later steps cannot touch its markup.
+//      rendered to HTML and parked behind a private marker so later steps cannot touch its markup.
 //   2. ```pre``` blocks and `code` spans are parked the same way (no formatting inside).
 //   3. :shortcode: emoji, *bold*, _italic_, ~strike~.
 //   4. Lines starting with "&gt;" (an escaped ">") become a blockquote; other newlines become <br>.
