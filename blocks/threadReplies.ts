@@ -19,6 +19,11 @@ export function alertsFiringReply(alerts: Alert[]): SlackMessage {
   return { text: head, blocks: section(`*${head}*\n${listAlerts(alerts)}`) };
 }
 
+export function incidentReopenedReply(incident: Incident, alerts: Alert[]): SlackMessage {
+  const head = `🔁 ${incidentKey(incident.id)} reopened: ${alerts.length === 1 ? '1 alert is' : `${alerts.length} alerts are`} firing again`;
+  return { text: head, blocks: section(`*${head}*\n${listAlerts(alerts)}`) };
+}
+
 export function alertsResolvedReply(incident: Incident, alerts: Alert[], allResolved: boolean, at: string): SlackMessage {
   const head = alerts.length === 1 ? '1 alert resolved' : `${alerts.length} alerts resolved`;
   const tail = allResolved

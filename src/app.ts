@@ -14,7 +14,7 @@ import { createLogger, type Logger } from './log.ts';
 import { createHttpServer, listen } from './server.ts';
 import { type BoltHandle, createBolt } from './slack/bolt.ts';
 import { resolveChannel } from './slack/channel.ts';
-import { createSlackClient, type DrainerOptions, OutboxDrainer } from './slack/outbox.ts';
+import { createSlackClient, createStartupClient, type DrainerOptions, OutboxDrainer } from './slack/outbox.ts';
 
 export type Bot = {
   config: Config;
@@ -48,7 +48,7 @@ export async function startBot(configured: Config, options: StartOptions = {}): 
     const { applied } = migrate(db);
     if (applied.length) log.info(`applied migrations: ${applied.join(', ')}`);
     const client = createSlackClient(botToken!, apiUrl, log);
-    config = { ...config, slack: { ...config.slack, channel: await resolveChannel(client, config.slack.channel) } };
+    config = { ...config, slack: { ...config.slack, channel: await resolveChannel(createStartupClient(botToken!, apiUrl, log), config.slack.channel) } };
     const outbox = outboxRepo(db);
     const drainer = new OutboxDrainer({
       db,
@@ -82,6 +82,7 @@ export async function startBot(configured: Config, options: StartOptions = {}): 
           defaultSeverity: config.incidents.defaultSeverity,
         }),
       },
+      health: () => ({ mode: config.mode, outbox: outbox.stats() }),
       slackEvents: bolt.requestListener,
       log,
     });

@@ -39,7 +39,8 @@ export const Config = z
       .strictObject({
         host: z.string().min(1).optional(),
         port: port.default(3000),
-        bodyLimitBytes: positiveInt.default(1024 * 1024),
+        /** One Alertmanager group in a large outage can hold thousands of alerts. */
+        bodyLimitBytes: positiveInt.default(5 * 1024 * 1024),
       })
       .prefault({}),
     database: z.strictObject({ path: z.string().min(1).default('data/incident-crew.db') }).prefault({}),
@@ -160,6 +161,7 @@ export function loadConfig(options: LoadOptions = {}): Config {
     }
   }
   problems.push(...missingForMode(raw).map(({ key, why }) => `${label(key)}: ${why}`));
+  if (result.success && result.data.slack.retryBaseMs > result.data.slack.retryMaxMs) problems.push('slack.retryBaseMs: must not exceed slack.retryMaxMs');
   if (problems.length || !result.success) throw new ConfigError(problems);
   return result.data;
 }

@@ -17,14 +17,16 @@ export function slackTimestampFresh(header: string | string[] | undefined, nowMs
 
 export type ServerOptions = {
   routes: Record<string, Route>;
+  /** Extra facts for GET /healthz (it always answers 200 while the process serves requests). */
+  health?: () => Record<string, unknown>;
   slackEvents?: RequestListener;
   log: Logger;
 };
 
-export function createHttpServer({ routes, slackEvents, log }: ServerOptions): Server {
+export function createHttpServer({ routes, health, slackEvents, log }: ServerOptions): Server {
   return createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0]!;
-    if (path === '/healthz') return sendJson(res, 200, { ok: true });
+    if (path === '/healthz') return sendJson(res, 200, { ok: true, ...health?.() });
     if (path === '/slack/events' && slackEvents) {
       if (!slackTimestampFresh(req.headers['x-slack-request-timestamp'])) {
         req.resume();

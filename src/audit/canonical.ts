@@ -5,6 +5,9 @@ export function canonicalJson(value: unknown): string {
     return JSON.stringify(value) ?? 'null';
   }
   if (Array.isArray(value)) return `[${value.map((v) => (v === undefined ? 'null' : canonicalJson(v))).join(',')}]`;
+  const proto = Object.getPrototypeOf(value) as unknown;
+  // A Date, Map or class instance would serialise as {} and lose what it held.
+  if (proto !== Object.prototype && proto !== null) throw new TypeError(`canonicalJson: ${(value as object).constructor?.name ?? 'object'} is not a plain object`);
   const entries = Object.keys(value)
     .sort()
     .filter((k) => (value as Record<string, unknown>)[k] !== undefined)

@@ -46,6 +46,7 @@ export function incidentsRepo(db: Db) {
   const open = db.prepare(`${SELECT} WHERE i.status <> 'resolved' ORDER BY i.id`);
   const resolve = db.prepare(`UPDATE incidents SET status = 'resolved', resolved_at = @at, resolved_by = @by, resolution_note = @note WHERE id = @id AND status <> 'resolved'`);
   const setStatus = db.prepare('UPDATE incidents SET status = ? WHERE id = ?');
+  const reopen = db.prepare(`UPDATE incidents SET status = 'open', resolved_at = NULL, resolved_by = NULL, resolution_note = NULL WHERE id = ? AND status = 'resolved'`);
 
   return {
     insert(i: NewIncident): Incident {
@@ -66,6 +67,10 @@ export function incidentsRepo(db: Db) {
     /** Returns false when the incident was already resolved. */
     resolve(id: number, at: string, by: string, note: string | null): boolean {
       return resolve.run({ id, at, by, note }).changes === 1;
+    },
+    /** Returns false when the incident was not resolved. */
+    reopen(id: number): boolean {
+      return reopen.run(id).changes === 1;
     },
     setStatus(id: number, status: IncidentStatus): void {
       setStatus.run(status, id);

@@ -32,6 +32,10 @@ export function migrate(db: Db, dir: string = MIGRATIONS_DIR): MigrationResult {
   const applied = new Map(
     (db.prepare('SELECT version, name, checksum FROM schema_migrations').all() as { version: number; name: string; checksum: string }[]).map((r) => [r.version, r]),
   );
+  const unknown = [...applied.keys()].filter((v) => !seen.has(v));
+  if (unknown.length) {
+    throw new MigrationError(`The database has migrations this build does not know (${unknown.map((v) => String(v).padStart(3, '0')).join(', ')}); it was written by a newer version. Refusing to start.`);
+  }
   const done: string[] = [];
   for (const name of files) {
     const version = Number(name.slice(0, 3));
@@ -42,10 +46,12 @@ export function migrate(db: Db, dir: string = MIGRATIONS_DIR): MigrationResult {
       if (prior.checksum !== checksum || prior.name !== name) throw new MigrationEditedError(name);
       continue;
     }
+    // IMMEDIATE takes the write lock first, so two processes starting together cannot both apply it.
     db.transaction(() => {
+      if (db.prepare('SELECT 1 FROM schema_migrations WHERE version = ?').get(version)) return;
       db.exec(sql);
       db.prepare('INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES (?, ?, ?, ?)').run(version, name, checksum, new Date().toISOString());
-    })();
+    }).immediate();
     done.push(name);
   }
   const current = (db.prepare('SELECT COALESCE(MAX(version), 0) AS v FROM schema_migrations').get() as { v: number }).v;

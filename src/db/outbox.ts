@@ -73,7 +73,10 @@ export function outboxRepo(db: Db) {
     VALUES (@incidentId, @channel, @lane, @kind, @messageKey, @threadKey, @userId, @responseUrl, @payload, @createdAt)`);
   const head = db.prepare(`SELECT * FROM slack_outbox WHERE lane = ? AND status = 'pending' ORDER BY id LIMIT 1`);
   const channels = db.prepare(`SELECT DISTINCT lane FROM slack_outbox WHERE status = 'pending'`);
-  const laterUpdates = db.prepare(`SELECT * FROM slack_outbox WHERE message_key = ? AND kind = 'update' AND status = 'pending' AND id > ? ORDER BY id`);
+  // Stops at the lane's next pending post, so an update never overtakes a reply queued before it.
+  const laterUpdates = db.prepare(`SELECT * FROM slack_outbox u WHERE u.message_key = @key AND u.kind = 'update' AND u.status = 'pending' AND u.id > @after
+    AND u.id < COALESCE((SELECT MIN(p.id) FROM slack_outbox p WHERE p.lane = u.lane AND p.kind = 'post' AND p.status = 'pending' AND p.id > @after), 9223372036854775807)
+    ORDER BY u.id`);
   const finish = db.prepare(`UPDATE slack_outbox SET status = @status, ts = @ts, last_error = COALESCE(@error, last_error), attempts = attempts + 1, sent_at = @at WHERE id = @id`);
   const collapse = db.prepare(`UPDATE slack_outbox SET status = 'collapsed', last_error = ?, sent_at = ? WHERE id = ?`);
   const retry = db.prepare(`UPDATE slack_outbox SET attempts = attempts + 1, next_attempt_at = @nextAt, last_error = @error, rate_limited_ms = rate_limited_ms + @waitMs WHERE id = @id`);
@@ -81,6 +84,8 @@ export function outboxRepo(db: Db) {
   const getMessage = db.prepare('SELECT channel, ts FROM slack_messages WHERE message_key = ?');
   const byId = db.prepare('SELECT * FROM slack_outbox WHERE id = ?');
   const all = db.prepare('SELECT * FROM slack_outbox ORDER BY id');
+  const stats = db.prepare(`SELECT COALESCE(SUM(status = 'pending'), 0) AS pending, COALESCE(SUM(status = 'failed'), 0) AS failed,
+    MIN(CASE WHEN status = 'pending' THEN created_at END) AS oldestPending FROM slack_outbox`);
 
   const now = () => new Date().toISOString();
   return {
@@ -102,15 +107,23 @@ export function outboxRepo(db: Db) {
     },
     /** The oldest pending item of a lane: delivery is strictly in order per lane. */
     head(lane: string): OutboxItem | undefined {
-      const r = head.get(lane) as Row | undefined;
-      return r && toItem(r);
+      for (;;) {
+        const r = head.get(lane) as Row | undefined;
+        if (!r) return undefined;
+        try {
+          return toItem(r);
+        } catch (err) {
+          // An unreadable row must not block its lane forever: record why and move on.
+          finish.run({ id: r.id, status: 'failed', ts: null, error: `unreadable outbox row: ${(err as Error).message.slice(0, 500)}`, at: now() });
+        }
+      }
     },
     pendingLanes(): string[] {
       return (channels.all() as { lane: string }[]).map((r) => r.lane);
     },
-    /** Pending updates of the same message queued after `id`: they collapse into one chat.update. */
+    /** Pending updates of the same message queued after `id` (and before the next post): they collapse into one chat.update. */
     laterUpdates(messageKey: string, afterId: number): OutboxItem[] {
-      return (laterUpdates.all(messageKey, afterId) as Row[]).map(toItem);
+      return (laterUpdates.all({ key: messageKey, after: afterId }) as Row[]).map(toItem);
     },
     get(id: number): OutboxItem | undefined {
       const r = byId.get(id) as Row | undefined;
@@ -118,6 +131,11 @@ export function outboxRepo(db: Db) {
     },
     all(): OutboxItem[] {
       return (all.all() as Row[]).map(toItem);
+    },
+    /** For /healthz: what is waiting, what failed, and how long the oldest message has waited. */
+    stats(nowMs = Date.now()): { pending: number; failed: number; oldestPendingSeconds: number | null } {
+      const r = stats.get() as { pending: number; failed: number; oldestPending: string | null };
+      return { pending: r.pending, failed: r.failed, oldestPendingSeconds: r.oldestPending ? Math.round((nowMs - Date.parse(r.oldestPending)) / 1000) : null };
     },
     markSent(id: number, ts: string | null): void {
       finish.run({ id, status: 'sent', ts, error: null, at: now() });

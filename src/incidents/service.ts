@@ -5,7 +5,7 @@
 import { type Alert, type AlertInput, type Incident, incidentKey, type Severity } from '../artifacts.ts';
 import { incidentRootMessage } from '../../blocks/incidentRoot.ts';
 import type { SlackMessage } from '../../blocks/message.ts';
-import { alertsFiringReply, alertsResolvedReply, incidentResolvedReply } from '../../blocks/threadReplies.ts';
+import { alertsFiringReply, alertsResolvedReply, incidentReopenedReply, incidentResolvedReply } from '../../blocks/threadReplies.ts';
 import type { AuditTrail } from '../audit/trail.ts';
 import type { AlertsRepo } from '../db/alerts.ts';
 import type { Db } from '../db/connection.ts';
@@ -26,10 +26,15 @@ export type IncidentServiceDeps = {
 
 export type AlertGroup = {
   source: string;
-  /** Redeliveries of the same key are acknowledged and ignored. */
+  /**
+   * Identifies the body. A repeat is still applied (alert updates are idempotent), because an
+   * identical body can mean "firing again": Alertmanager's payload has no delivery id or time.
+   */
   deliveryKey: string;
   body: string;
   groupKey: string;
+  /** The source says every alert of the group has resolved and none was left out of the payload. */
+  groupClear: boolean;
   title: string;
   severity: Severity;
   service: string | null;
@@ -116,59 +121,70 @@ export function incidentService(d: IncidentServiceDeps) {
       return resolved;
     }),
 
-    /** Persists the delivery and its alerts, opening or updating the group's incident. */
+    /**
+     * Persists the delivery and its alerts. A never-seen firing alert joins the group's open
+     * incident or opens one; a known alert stays with the incident it first joined. Every incident
+     * whose alerts changed gets its root message updated and its changes told in the thread.
+     */
     ingest: committed((group: AlertGroup): IngestResult => {
       const at = now();
-      const deliveryId = d.alerts.recordDelivery(group.source, group.deliveryKey, group.body, at);
-      if (deliveryId === null) return { outcome: 'duplicate' };
+      const { id: deliveryId, repeat } = d.alerts.recordDelivery(group.source, group.deliveryKey, group.body, at);
 
-      let incident = d.incidents.findOpenByGroup(group.source, group.groupKey);
-      const firing = group.alerts.filter((a) => a.status === 'firing' && !d.alerts.find(a.source, a.fingerprint, a.startsAt));
+      const known = new Map(group.alerts.map((a) => [a, d.alerts.find(a.source, a.fingerprint, a.startsAt)]));
+      let groupIncident = d.incidents.findOpenByGroup(group.source, group.groupKey);
       let opened = false;
-      if (!incident) {
-        // A group with no open incident opens one only for alerts that were never seen before.
-        if (firing.length === 0) {
-          for (const a of group.alerts) {
-            const known = d.alerts.find(a.source, a.fingerprint, a.startsAt);
-            if (known) d.alerts.upsert(known.incidentId, deliveryId, a, at);
-          }
-          return { outcome: 'accepted', incident: null, opened: false, newAlerts: 0, resolvedAlerts: 0 };
-        }
-        incident = d.incidents.insert({
-          title: group.title,
-          severity: group.severity,
-          service: group.service,
-          channel: d.channel,
-          source: group.source,
-          groupKey: group.groupKey,
-          declaredBy: null,
-          openedAt: at,
+      if (!groupIncident && group.alerts.some((a) => a.status === 'firing' && !known.get(a))) {
+        groupIncident = d.incidents.insert({
+          title: group.title, severity: group.severity, service: group.service, channel: d.channel,
+          source: group.source, groupKey: group.groupKey, declaredBy: null, openedAt: at,
         });
         opened = true;
-        d.audit.append({ actor: group.source, type: 'incident.opened', incidentId: incident.id, payload: { title: incident.title, severity: incident.severity, service: incident.service, groupKey: group.groupKey, deliveryId } });
+        d.audit.append({ actor: group.source, type: 'incident.opened', incidentId: groupIncident.id, payload: { title: groupIncident.title, severity: groupIncident.severity, service: groupIncident.service, groupKey: group.groupKey, deliveryId } });
       }
 
-      const added: Alert[] = [];
-      const cleared: Alert[] = [];
+      const touched = new Map<number, { added: Alert[]; cleared: Alert[] }>();
       for (const a of group.alerts) {
-        const { alert, change } = d.alerts.upsert(incident.id, deliveryId, a, at);
+        // A resolved alert never seen firing has nothing to show; its delivery is still kept.
+        const owner = known.get(a)?.incidentId ?? groupIncident?.id;
+        if (owner === undefined) continue;
+        const { alert, change } = d.alerts.upsert(owner, deliveryId, a, at);
         if (change === 'none') continue;
-        d.audit.append({ actor: group.source, type: `alert.${alert.status}`, incidentId: alert.incidentId, payload: { alertId: alert.id, fingerprint: alert.fingerprint, name: alert.name, deliveryId } });
-        if (alert.incidentId !== incident.id) continue;
-        (alert.status === 'firing' ? added : cleared).push(alert);
+        d.audit.append({ actor: group.source, type: `alert.${alert.status}`, incidentId: owner, payload: { alertId: alert.id, fingerprint: alert.fingerprint, name: alert.name, deliveryId } });
+        const t = touched.get(owner) ?? { added: [], cleared: [] };
+        (alert.status === 'firing' ? t.added : t.cleared).push(alert);
+        touched.set(owner, t);
       }
 
-      if (opened) {
-        postRoot(incident);
-      } else if (added.length || cleared.length) {
-        const counts = d.alerts.counts(incident.id);
-        const allResolved = counts.firing === 0;
-        if (allResolved && d.autoResolve) incident = resolveInTx(incident, group.source, 'every alert resolved', at);
+      for (const [id, { added, cleared }] of touched) {
+        let incident = d.incidents.get(id)!;
+        if (opened && id === groupIncident!.id) {
+          postRoot(incident);
+          continue;
+        }
+        const reopened = incident.status === 'resolved' && added.length > 0 && d.incidents.reopen(id);
+        if (reopened) {
+          d.audit.append({ actor: group.source, type: 'incident.reopened', incidentId: id, payload: { alertIds: added.map((a) => a.id), deliveryId } });
+          incident = d.incidents.get(id)!;
+        }
+        const allResolved = d.alerts.counts(id).firing === 0;
+        // The group's own incident closes only when the source says the whole group is clear.
+        const sourceAgrees = id !== groupIncident?.id || group.groupClear;
+        if (allResolved && cleared.length && sourceAgrees && d.autoResolve && incident.status !== 'resolved' && !incident.declaredBy) {
+          incident = resolveInTx(incident, group.source, 'every alert resolved', at);
+        }
         updateRoot(incident);
-        if (added.length) reply(incident, alertsFiringReply(added));
+        if (added.length) reply(incident, reopened ? incidentReopenedReply(incident, added) : alertsFiringReply(added));
         if (cleared.length) reply(incident, alertsResolvedReply(incident, cleared, allResolved, at));
       }
-      return { outcome: 'accepted', incident, opened, newAlerts: added.length, resolvedAlerts: cleared.length };
+      if (repeat && touched.size === 0) return { outcome: 'duplicate' };
+      const all = [...touched.values()];
+      return {
+        outcome: 'accepted',
+        incident: groupIncident ?? (touched.size ? d.incidents.get([...touched.keys()][0]!)! : null),
+        opened,
+        newAlerts: all.reduce((n, t) => n + t.added.length, 0),
+        resolvedAlerts: all.reduce((n, t) => n + t.cleared.length, 0),
+      };
     }),
 
     /** An ephemeral reply to one person; through response_url when Slack gave us one. */

@@ -72,6 +72,7 @@ export function toAlertGroup(body: string, payload: AlertmanagerWebhook, default
     deliveryKey: createHash('sha256').update(body).digest('hex'),
     body,
     groupKey: payload.groupKey,
+    groupClear: payload.status === 'resolved' && !payload.truncatedAlerts,
     title: payload.commonAnnotations.summary ?? (service ? `${name} on ${service}` : name),
     severity: worstSeverity(alerts.map((a) => a.severity)) ?? defaultSeverity,
     service,

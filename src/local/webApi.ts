@@ -84,7 +84,8 @@ export function handleWebApi(method: string, args: Args, token: string | undefin
     }
 
     case 'chat.update': {
-      const channel = store.findChannel(str(args.channel));
+      // Unlike chat.postMessage, Slack wants the channel id here, not a name.
+      const channel = store.channels.get(str(args.channel) ?? '');
       if (!channel) return err('channel_not_found');
       const limited = rateLimited(channel.id);
       if (limited) return limited;
@@ -156,7 +157,7 @@ export function handleWebApi(method: string, args: Args, token: string | undefin
     }
 
     case 'reactions.add': {
-      const channel = store.findChannel(str(args.channel));
+      const channel = store.channels.get(str(args.channel) ?? '');
       if (!channel) return err('channel_not_found');
       const name = str(args.name);
       if (!name) return err('invalid_name');

@@ -45,7 +45,8 @@ const token = (prefix: string) => `${prefix}-local-${randomBytes(12).toString('h
 export class LocalWorkspace {
   readonly store = new WorkspaceStore();
   readonly limiter: ChannelRateLimiter;
-  readonly botToken: string;
+  /** Assign another value to simulate a revoked token (every call then answers invalid_auth). */
+  botToken: string;
   readonly appToken: string;
   readonly signingSecret: string;
   requestUrl: string | undefined;
@@ -283,6 +284,9 @@ export class LocalWorkspace {
     if (path.startsWith('/page/')) return this.static(path.slice(6), res);
     if (path === '/ui/state') return sendJson(res, 200, this.store.snapshot());
     if (path === '/ui/events') return this.events(req, res);
+    if ((path === '/ui/command' || path === '/ui/action') && !this.fromPage(req)) {
+      return sendJson(res, 403, { ok: false, error: 'forbidden', message: 'page endpoints accept JSON from the workspace page only' });
+    }
     if (path === '/ui/command' && req.method === 'POST') {
       const body = JSON.parse((await readAll(req)) || '{}') as { user: string; channel: string; text: string };
       return sendJson(res, 200, await this.runCommand(body));
@@ -292,6 +296,16 @@ export class LocalWorkspace {
       return sendJson(res, 200, await this.clickButton(body));
     }
     sendJson(res, 404, { ok: false, error: 'not_found' });
+  }
+
+  /**
+   * Another site can make a browser send a simple cross-origin POST, but not one with a JSON
+   * content type (that needs a CORS preflight, which is never granted) or with our Origin.
+   */
+  private fromPage(req: IncomingMessage): boolean {
+    const json = (req.headers['content-type'] ?? '').split(';')[0]!.trim() === 'application/json';
+    const origin = req.headers.origin;
+    return json && (origin === undefined || origin === this.url);
   }
 
   private async api(method: string, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {

@@ -16,6 +16,14 @@ type WebClient = webApi.WebClient;
 const FALLBACK_ERRORS = new Set(['invalid_blocks', 'invalid_blocks_format', 'msg_blocks_too_long', 'msg_too_long', 'no_text', 'invalid_attachments']);
 /** Slack-side trouble worth retrying. */
 const TRANSIENT_ERRORS = new Set(['internal_error', 'fatal_error', 'service_unavailable', 'request_timeout', 'ratelimited']);
+/**
+ * The workspace or channel is unusable (revoked token, missing scope, archived channel): no
+ * message can get through until a person fixes it, so the lane waits and keeps every message.
+ */
+const BLOCKING_ERRORS = new Set([
+  'not_authed', 'invalid_auth', 'token_revoked', 'token_expired', 'account_inactive', 'missing_scope', 'no_permission',
+  'team_access_not_granted', 'ekm_access_denied', 'org_login_required', 'channel_not_found', 'is_archived', 'restricted_action',
+]);
 
 export type DrainerOptions = {
   db: Db;
@@ -32,15 +40,20 @@ export type DrainerOptions = {
 
 type Outcome = { kind: 'done' } | { kind: 'retry'; at: number; error: string; waitMs?: number };
 
+/** The outbox's client: the outbox owns retries and rate-limit waits, to keep order and never lose a message. */
 export function createSlackClient(token: string, apiUrl: string | undefined, log: Logger): WebClient {
   return new webApi.WebClient(token, {
     slackApiUrl: apiUrl,
     logger: log.child('web-api'),
-    // The outbox owns retries and rate-limit waits so it can keep order and never lose a message.
     rejectRateLimitedCalls: true,
     retryConfig: { retries: 0 },
     timeout: 15_000,
   });
+}
+
+/** For start-up lookups: waits out 429s and retries 5xx and network errors for about a minute. */
+export function createStartupClient(token: string, apiUrl: string | undefined, log: Logger): WebClient {
+  return new webApi.WebClient(token, { slackApiUrl: apiUrl, logger: log.child('web-api'), retryConfig: { retries: 6, factor: 2, minTimeout: 1000, maxTimeout: 15_000 }, timeout: 15_000 });
 }
 
 export class OutboxDrainer {
@@ -208,9 +221,10 @@ export class OutboxDrainer {
         body: JSON.stringify({ response_type: 'ephemeral', replace_original: false, text, blocks }),
         signal: AbortSignal.timeout(15_000),
       });
+      await res.body?.cancel();
       if (res.status >= 500 || res.status === 429) {
         const retryAfter = Number(res.headers.get('retry-after'));
-        return this.retry(item, `response_url answered ${res.status}`, res.status === 429 && retryAfter > 0 ? retryAfter * 1000 : undefined);
+        return this.retry(item, `response_url answered ${res.status}`, res.status === 429 && retryAfter > 0 ? { ms: retryAfter * 1000, rateLimited: true } : undefined);
       }
       if (res.ok) {
         this.o.outbox.markSent(item.id, null);
@@ -237,9 +251,13 @@ export class OutboxDrainer {
     if (e.code === 'slack_webapi_platform_error') {
       const code = e.data?.error ?? 'unknown_error';
       if (TRANSIENT_ERRORS.has(code)) return this.retry(item, code);
-      if (code === 'not_in_channel' && item.attempts === 0) {
-        await this.o.client.conversations.join({ channel: item.channel }).catch(() => undefined);
-        return { kind: 'retry', at: Date.now(), error: code };
+      if (BLOCKING_ERRORS.has(code)) {
+        this.o.log.error(`outbox #${item.id}: Slack answered ${code}; ${item.channel} is blocked until that is fixed (messages are kept)`);
+        return this.retry(item, code, { ms: this.o.retryMaxMs });
+      }
+      if (code === 'not_in_channel') {
+        const joined = await this.o.client.conversations.join({ channel: item.channel }).then(() => true, () => false);
+        return joined ? { kind: 'retry', at: Date.now(), error: code } : this.retry(item, 'not_in_channel and conversations.join failed', { ms: this.o.retryMaxMs });
       }
       if (FALLBACK_ERRORS.has(code) && !isFallback) {
         this.o.log.error(`outbox #${item.id}: Slack refused the ${item.kind} (${code}); delivering a plain-text fallback`);
@@ -260,11 +278,12 @@ export class OutboxDrainer {
     return this.retry(item, e.statusCode ? `http ${e.statusCode}` : (e.message ?? String(err)));
   }
 
-  private retry(item: OutboxItem, error: string, waitMs?: number): Outcome {
-    const backoff = waitMs ?? Math.min(this.o.retryMaxMs, this.o.retryBaseMs * 2 ** Math.min(item.attempts, 16));
-    const jittered = waitMs ?? Math.round(backoff * (0.75 + Math.random() * 0.5));
-    this.o.log.warn(`outbox #${item.id}: ${error}; retry ${item.attempts + 1} in ${jittered} ms`);
-    return { kind: 'retry', at: Date.now() + jittered, error, waitMs: waitMs ?? 0 };
+  /** Exponential backoff with jitter, or exactly `delay.ms`; a Retry-After wait is counted as rate limiting. */
+  private retry(item: OutboxItem, error: string, delay?: { ms: number; rateLimited?: boolean }): Outcome {
+    const backoff = Math.min(this.o.retryMaxMs, this.o.retryBaseMs * 2 ** Math.min(item.attempts, 16));
+    const ms = delay?.ms ?? Math.round(backoff * (0.75 + Math.random() * 0.5));
+    this.o.log.warn(`outbox #${item.id}: ${error}; retry ${item.attempts + 1} in ${ms} ms`);
+    return { kind: 'retry', at: Date.now() + ms, error, waitMs: delay?.rateLimited ? ms : 0 };
   }
 
   private fail(item: OutboxItem, error: string): Outcome {

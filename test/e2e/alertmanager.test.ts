@@ -85,7 +85,7 @@ describe('Alertmanager → incident thread (local workspace, real SQLite, real H
     err = (await res.json()) as { field: string; message: string };
     assert.equal(err.field, 'body');
 
-    res = await postAlert(s.bot.url, { ...amPayload({ group: 'big' }), padding: 'x'.repeat(1024 * 1024 + 1) });
+    res = await postAlert(s.bot.url, { ...amPayload({ group: 'big' }), padding: 'x'.repeat(5 * 1024 * 1024 + 1) });
     assert.equal(res.status, 413);
 
     res = await postAlert(s.bot.url, amPayload({ group: 'noauth' }), null);

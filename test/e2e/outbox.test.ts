@@ -69,19 +69,29 @@ describe('Slack outbox delivery', () => {
     assert.equal(c.pending, 0);
   });
 
-  it('several pending updates of one message collapse into a single chat.update', async () => {
+  it('several pending updates of one message collapse into a single chat.update, but never jump a queued reply', async () => {
     const s = await stack();
     await postAlert(s.bot.url, amPayload({ group: 'collapse', alerts: 1 }));
     await s.bot.drainer.idle();
+    const incident = s.bot.incidents.listOpen()[0]!;
+    const key = rootMessageKey(incident.id);
+    const update = (text: string) => s.bot.outbox.enqueue({ incidentId: incident.id, channel: incident.channel, kind: 'update', messageKey: key, message: { text } });
     await s.workspace.stop();
-    for (let n = 2; n <= 5; n++) await postAlert(s.bot.url, amPayload({ group: 'collapse', alerts: n }));
+    for (const n of [1, 2, 3]) update(`update ${n}`);
+    s.bot.outbox.enqueue({ incidentId: incident.id, channel: incident.channel, kind: 'post', threadKey: key, message: { text: 'a reply' } });
+    for (const n of [4, 5]) update(`update ${n}`);
     const updatesBefore = s.workspace.calls.get('chat.update') ?? 0;
+    const seen: string[] = [];
+    s.workspace.store.on('change', ({ data }) => seen.push((data as { text: string }).text));
     await s.workspace.start();
+    s.bot.drainer.kick();
     await waitFor(() => s.bot.outbox.all().every((r) => r.status !== 'pending'), 'delivery', 15_000);
-    assert.equal((s.workspace.calls.get('chat.update') ?? 0) - updatesBefore, 1);
-    const updates = s.bot.outbox.all().filter((r) => r.kind === 'update');
-    assert.deepEqual(updates.map((u) => u.status), ['collapsed', 'collapsed', 'collapsed', 'sent']);
-    assert.match(blockText(roots(s.workspace)[0]!), /5 firing/);
+    assert.equal((s.workspace.calls.get('chat.update') ?? 0) - updatesBefore, 2);
+    assert.deepEqual(s.bot.outbox.all().filter((r) => r.kind === 'update').map((u) => u.status), ['collapsed', 'collapsed', 'sent', 'collapsed', 'sent']);
+    // The root is re-emitted when its reply count changes; consecutive repeats are one state.
+    const order = seen.filter((t, i) => /^(update \d|a reply)$/.test(t) && t !== seen[i - 1]);
+    assert.deepEqual(order, ['update 3', 'a reply', 'update 5']);
+    assert.equal(roots(s.workspace)[0]!.text, 'update 5');
   });
 
   it('a card wider than Slack allows is refused by the workspace and its plain-text fallback reaches the thread', async () => {
@@ -146,5 +156,43 @@ describe('Slack outbox delivery', () => {
     assert.equal(c.outbox, c.page);
     assert.deepEqual(roots(workspace).map((m) => /INC-(\d+)/.exec(m.text)?.[1]), ['1', '2', '3']);
     assert.equal(verifyAuditTrail(db).ok, true);
+  });
+});
+
+describe('Slack outbox when the workspace itself is unusable', () => {
+  it('a revoked token blocks delivery without failing any message; restoring it delivers them all', async () => {
+    const s = await startStack();
+    try {
+      const good = s.workspace.botToken;
+      s.workspace.botToken = 'xoxb-rotated-elsewhere';
+      for (const group of ['r1', 'r2']) assert.equal((await postAlert(s.bot.url, amPayload({ group }))).status, 202);
+      await waitFor(() => s.bot.outbox.all().some((r) => r.lastError === 'invalid_auth' && r.attempts >= 2), 'invalid_auth retries');
+      assert.ok(s.bot.outbox.all().every((r) => r.status === 'pending'));
+      const health = (await (await fetch(`${s.bot.url}/healthz`)).json()) as { outbox: { pending: number; failed: number; oldestPendingSeconds: number } };
+      assert.equal(health.outbox.pending, 2);
+      assert.equal(health.outbox.failed, 0);
+      assert.ok(health.outbox.oldestPendingSeconds >= 0);
+      s.workspace.botToken = good;
+      await waitFor(() => s.bot.outbox.all().every((r) => r.status === 'sent'), 'delivery after the token is fixed', 15_000);
+      assert.equal(roots(s.workspace).length, 2);
+    } finally {
+      await s.stop();
+    }
+  });
+
+  it('an unreadable outbox row is marked failed instead of blocking its channel', async () => {
+    const s = await startStack();
+    try {
+      s.bot.db.prepare(`INSERT INTO slack_outbox (channel, lane, kind, payload, created_at) VALUES ('incidents', 'incidents', 'post', 'not json', '2026-01-01')`).run();
+      assert.equal((await postAlert(s.bot.url, amPayload({ group: 'after-bad-row' }))).status, 202);
+      await s.bot.drainer.idle();
+      const rows = s.bot.db.prepare('SELECT status, last_error FROM slack_outbox ORDER BY id').all() as { status: string; last_error: string | null }[];
+      assert.equal(rows[0]!.status, 'failed');
+      assert.match(rows[0]!.last_error!, /unreadable outbox row/);
+      assert.equal(rows[1]!.status, 'sent');
+      assert.equal(roots(s.workspace).length, 1);
+    } finally {
+      await s.stop();
+    }
   });
 });

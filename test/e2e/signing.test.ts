@@ -58,3 +58,25 @@ describe('Slack request signing on /slack/events (Bolt HTTPReceiver behind a two
     assert.equal(res.status, 401);
   });
 });
+
+describe('local workspace page endpoints refuse cross-site requests', () => {
+  let s: Stack;
+  before(async () => {
+    s = await startStack();
+  });
+  after(() => s.stop());
+
+  const post = (headers: Record<string, string>) =>
+    fetch(`${s.workspace.url}/ui/command`, { method: 'POST', headers, body: JSON.stringify({ user: 'U0ALICE', channel: 'incidents', text: '/incident declare csrf' }) });
+
+  it('a form-style (simple) POST or a foreign Origin gets 403 and does nothing', async () => {
+    assert.equal((await post({ 'content-type': 'text/plain' })).status, 403);
+    assert.equal((await post({ 'content-type': 'application/json', origin: 'https://evil.example' })).status, 403);
+    assert.equal(s.bot.incidents.listOpen().length, 0);
+  });
+
+  it('the page itself (JSON from its own origin) is served', async () => {
+    const res = await post({ 'content-type': 'application/json', origin: s.workspace.url });
+    assert.deepEqual(await res.json(), { ok: true });
+  });
+});

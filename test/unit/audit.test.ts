@@ -253,3 +253,11 @@ describe('cli audit verify', () => {
     }
   });
 });
+
+describe('canonicalJson refuses what it cannot represent', () => {
+  test('a Date, a Map or a class instance throws instead of becoming {}', () => {
+    assert.throws(() => canonicalJson({ at: new Date(0) }), /Date is not a plain object/);
+    assert.throws(() => canonicalJson([new Map()]), /Map is not a plain object/);
+    assert.equal(canonicalJson(Object.assign(Object.create(null) as object, { b: 1, a: 2 })), '{"a":2,"b":1}');
+  });
+});

@@ -43,7 +43,7 @@ describe('mode and defaults', () => {
     assert.equal(c.mode, 'local');
     assert.equal(c.server.port, 3000);
     assert.equal(c.server.host, '127.0.0.1');
-    assert.equal(c.server.bodyLimitBytes, 1024 * 1024);
+    assert.equal(c.server.bodyLimitBytes, 5 * 1024 * 1024);
     assert.equal(c.slack.channel, 'incidents');
     assert.equal(c.slack.botToken, undefined);
     assert.equal(c.database.path, 'data/incident-crew.db');
@@ -235,5 +235,12 @@ describe('YAML file', () => {
     const err = configError(() => loadConfig({ env: {}, file }));
     assert.equal(err.problems.length, 1);
     assert.match(err.problems[0]!, /^incidents\.defaultSeverity: /);
+  });
+});
+
+describe('cross-key checks', () => {
+  test('retryBaseMs above retryMaxMs is refused', () => {
+    const err = configError(() => loadConfig({ env: {}, file: EMPTY, overrides: { slack: { retryBaseMs: 5000, retryMaxMs: 1000 } } }));
+    assert.deepEqual(err.problems, ['slack.retryBaseMs: must not exceed slack.retryMaxMs']);
   });
 });

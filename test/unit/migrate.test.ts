@@ -222,3 +222,13 @@ describe('the real migrations on a fresh file db', () => {
     }
   });
 });
+
+describe('a database from a newer build', () => {
+  test('is refused when it has applied versions this build does not know', () => {
+    const { dir, db } = fixture({ '001_one.sql': ONE, '002_two.sql': TWO });
+    migrate(db, dir);
+    rmSync(join(dir, '002_two.sql'));
+    assert.throws(() => migrate(db, dir), (err: unknown) => err instanceof MigrationError && /this build does not know \(002\)/.test(err.message));
+    db.close();
+  });
+});

@@ -199,8 +199,14 @@ describe('chat.update', () => {
   });
 
   test('message_not_found for an unknown ts', () => {
-    assertError(api(context(), 'chat.update', { channel: 'incidents', ts: '1.000001', text: 'x' }), 'message_not_found');
-    assertError(api(context(), 'chat.update', { channel: 'incidents', text: 'x' }), 'message_not_found');
+    const ctx = context();
+    const id = ctx.store.findChannel('incidents')!.id;
+    assertError(api(ctx, 'chat.update', { channel: id, ts: '1.000001', text: 'x' }), 'message_not_found');
+    assertError(api(ctx, 'chat.update', { channel: id, text: 'x' }), 'message_not_found');
+  });
+
+  test('channel_not_found for a channel name: chat.update takes ids only', () => {
+    assertError(api(context(), 'chat.update', { channel: 'incidents', ts: '1.000001', text: 'x' }), 'channel_not_found');
   });
 
   test("cant_update_message for someone else's message", () => {
