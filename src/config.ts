@@ -54,6 +54,50 @@ export const Config = z
         autoResolve: bool.default(true),
       })
       .prefault({}),
+    /** The service catalog YAML: services, dependency graph, queries, runbook actions. */
+    catalog: z.strictObject({ path: z.string().min(1).optional() }).prefault({}),
+    investigation: z
+      .strictObject({
+        enabled: bool.default(true),
+        /** Agents running at once across all incidents, and within one incident. */
+        concurrency: positiveInt.default(8),
+        perIncident: positiveInt.default(5),
+        agentTimeoutMs: positiveInt.default(30_000),
+        /** Per incident: wall time for one crew run, and money (LLM use) across runs. */
+        budgetWallMs: positiveInt.default(120_000),
+        budgetUsd: z.coerce.number().nonnegative().default(1),
+        /** Which agents each severity gets. */
+        tiers: z
+          .strictObject({
+            sev1: z.array(z.string()).default(['logs', 'metrics', 'changes', 'dependencies', 'history']),
+            sev2: z.array(z.string()).default(['logs', 'metrics', 'changes', 'dependencies', 'history']),
+            sev3: z.array(z.string()).default(['metrics', 'changes', 'history']),
+            sev4: z.array(z.string()).default(['changes', 'history']),
+          })
+          .prefault({}),
+        /** Stop the remaining agents once the leader's score beats the runner-up's by this much. */
+        decisiveMargin: z.coerce.number().positive().default(0.4),
+        /** Below this score for the leader, the crew abstains instead of naming a cause. */
+        abstainBelow: z.coerce.number().nonnegative().default(0.3),
+        baselineMinutes: positiveInt.default(60),
+        lookbackMinutes: positiveInt.default(120),
+        /** The incident window starts this long before onset. */
+        leadMinutes: z.coerce.number().int().nonnegative().default(5),
+      })
+      .prefault({}),
+    sources: z
+      .strictObject({
+        prometheus: z.strictObject({ url: z.url().optional() }).prefault({}),
+        loki: z.strictObject({ url: z.url().optional(), tenant: z.string().optional() }).prefault({}),
+        git: z.strictObject({ repo: z.string().optional() }).prefault({}),
+        github: z
+          .strictObject({ repo: z.string().regex(/^[^/\s]+\/[^/\s]+$/, 'owner/name').optional(), token: z.string().optional(), apiUrl: z.url().default('https://api.github.com') })
+          .prefault({}),
+        /** Bearer token CI uses for POST /events/change. */
+        changeEventsToken: z.string().min(16, 'must be at least 16 characters').optional(),
+        probeTimeoutMs: positiveInt.default(3000),
+      })
+      .prefault({}),
     local: z
       .strictObject({
         port: port.default(3001),
@@ -115,6 +159,13 @@ export const ENV_KEYS = {
   ALERTMANAGER_TOKEN: 'alertmanager.token',
   INCIDENT_CREW_AUTO_RESOLVE: 'incidents.autoResolve',
   INCIDENT_CREW_LOCAL_PORT: 'local.port',
+  INCIDENT_CREW_CATALOG: 'catalog.path',
+  PROMETHEUS_URL: 'sources.prometheus.url',
+  LOKI_URL: 'sources.loki.url',
+  GIT_REPO: 'sources.git.repo',
+  GITHUB_REPOSITORY: 'sources.github.repo',
+  GITHUB_TOKEN: 'sources.github.token',
+  CHANGE_EVENTS_TOKEN: 'sources.changeEventsToken',
   LOG_LEVEL: 'log.level',
 } as const;
 
