@@ -5,7 +5,9 @@ import type { Config } from '../src/config.ts';
 import type { Logger } from '../src/log.ts';
 import type { Sources, TimeWindow } from '../src/sources/types.ts';
 
-export type Note = { id: number; author: string; text: string; at: string };
+import type { Note } from '../src/db/investigations.ts';
+
+export type { Note };
 
 export type AgentContext = {
   incident: Incident;

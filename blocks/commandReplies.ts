@@ -12,6 +12,8 @@ export const USAGE = escapeMrkdwn([
   '`/incident list` — open incidents',
   '`/incident status [INC-n]` — where an incident stands',
   '`/incident resolve [INC-n] [note]` — resolve an incident, with an optional note',
+  '`/incident investigate [INC-n] [agent]` — send the crew again, or one agent (logs, metrics, changes, dependencies, history)',
+  '`/incident note [INC-n] <text>` — add a note to the incident; it joins the evidence',
   '`/incident help` — this message',
 ].join('\n'));
 
@@ -80,4 +82,10 @@ export function statusReply(incident: Incident, counts: AlertCounts, alerts: Ale
   ];
   if (alerts.length) blocks.push(section(joinWithin(alerts.map(alertLine), LIMITS.sectionText, 10)));
   return { text: `${key} · ${STATUS_LABEL[incident.status]}`, blocks };
+}
+
+/** A person's note, posted in the incident's thread. */
+export function noteReply(userId: string, text: string): SlackMessage {
+  const body = `📝 <@${userId}>: ${mrkdwnText(text, 2500)}`;
+  return { text: truncate(body, 3000), blocks: [section(body)] };
 }

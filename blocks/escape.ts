@@ -47,3 +47,10 @@ export function slackDate(iso: string, format = '{date_short_pretty} {time}'): s
   const fallback = new Date(ms).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
   return `<!date^${Math.floor(ms / 1000)}^${format}|${fallback}>`;
 }
+
+/** A mrkdwn link to an http(s) URL, or just the escaped label when the URL is anything else. */
+export function safeLink(url: string | null | undefined, label: string): string {
+  const text = escapeMrkdwn(label).replace(/\|/g, '¦');
+  if (!url || !/^https?:\/\/[^\s<>|]+$/i.test(url) || url.length > 2000) return text;
+  return `<${url.replace(/&/g, '&amp;')}|${text}>`;
+}

@@ -1,6 +1,6 @@
 /** The incident's root message: the thread everything about the incident goes into. */
 import type { KnownBlock, SlackMessage } from './message.ts';
-import { type Alert, type AlertCounts, type Incident, incidentKey } from '../src/artifacts.ts';
+import { type Alert, type AlertCounts, type FindingStatus, type Incident, incidentKey } from '../src/artifacts.ts';
 import { escapeMrkdwn, mrkdwnText, slackDate, truncate } from './escape.ts';
 import { ActionIds, BlockIds } from './ids.ts';
 import { LIMITS } from './limits.ts';
@@ -16,7 +16,15 @@ export const STATUS_LABEL = {
   resolved: 'Resolved',
 } as const;
 
-export type RootView = { incident: Incident; counts: AlertCounts; summary: string | null };
+export type CrewView = {
+  agents: { agent: string; state: 'running' | FindingStatus }[];
+  /** The latest conclusion's headline, once there is one. */
+  conclusion: { abstained: boolean; headline: string } | null;
+};
+
+export type RootView = { incident: Incident; counts: AlertCounts; summary: string | null; crew?: CrewView | null };
+
+export const CREW_ICON = { running: '⏳', ok: '✅', no_signal: '➖', skipped: '⏭️', error: '❌', timeout: '⌛', cancelled: '✋' } as const;
 
 /** A short plain description of where the incident came from. */
 function origin(incident: Incident): string {
@@ -29,7 +37,7 @@ export function alertCountText({ firing, resolved }: AlertCounts): string {
   return [firing ? `${firing} firing` : '', resolved ? `${resolved} resolved` : ''].filter(Boolean).join(' · ');
 }
 
-export function incidentRootMessage({ incident, counts, summary }: RootView): SlackMessage {
+export function incidentRootMessage({ incident, counts, summary, crew }: RootView): SlackMessage {
   const key = incidentKey(incident.id);
   const resolved = incident.status === 'resolved';
   const icon = resolved ? '✅' : SEVERITY_ICON[incident.severity];
@@ -50,6 +58,14 @@ export function incidentRootMessage({ incident, counts, summary }: RootView): Sl
   if (summary) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: mrkdwnText(summary, LIMITS.sectionText) } });
   if (resolved && incident.resolutionNote) {
     blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `*Resolution*\n${mrkdwnText(incident.resolutionNote, LIMITS.sectionText - 20)}` } });
+  }
+  if (crew?.conclusion) {
+    const label = crew.conclusion.abstained ? '🤷 *The crew abstains:*' : '🧭 *Leading cause:*';
+    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `${label} ${mrkdwnText(crew.conclusion.headline, 500)}` } });
+  }
+  if (crew?.agents.length) {
+    const states = crew.agents.map(({ agent, state }) => `${CREW_ICON[state]} ${mrkdwnText(agent, 40)}${state === 'ok' || state === 'running' ? '' : ` (${state.replace('_', ' ')})`}`);
+    blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: truncate(`Crew: ${states.join(' · ')}`, 2000) }] });
   }
   blocks.push({
     type: 'context',

@@ -1,6 +1,15 @@
 /** Wires the bot: database, audit, outbox drainer, incident service, Bolt, and the HTTP server. */
 import type { Server } from 'node:http';
+import { AGENTS } from '../agents/index.ts';
+import type { Agent } from '../agents/types.ts';
+import { type Catalog, loadCatalog } from './catalog.ts';
 import type { Config } from './config.ts';
+import { Crew } from './coordinator/crew.ts';
+import { type InvestigationsRepo, investigationsRepo } from './db/investigations.ts';
+import { changeEventsRoute } from './ingest/changeEventsRoute.ts';
+import { indexResolvedIncident } from './sources/history.ts';
+import { createSources } from './sources/index.ts';
+import { historyRecord } from './coordinator/historyRecord.ts';
 import { auditTrail } from './audit/trail.ts';
 import { alertsRepo } from './db/alerts.ts';
 import { type Db, openDb } from './db/connection.ts';
@@ -21,6 +30,10 @@ export type Bot = {
   url: string;
   db: Db;
   incidents: IncidentService;
+  investigations: InvestigationsRepo;
+  catalog: Catalog;
+  /** null when investigation.enabled is false. */
+  crew: Crew | null;
   outbox: OutboxRepo;
   drainer: OutboxDrainer;
   bolt: BoltHandle;
@@ -28,7 +41,12 @@ export type Bot = {
   stop(): Promise<void>;
 };
 
-export type StartOptions = { log?: Logger; onDelivered?: DrainerOptions['onDelivered'] };
+export type StartOptions = {
+  log?: Logger;
+  onDelivered?: DrainerOptions['onDelivered'];
+  /** The crew; defaults to the registry in agents/index.ts (tests pass their own). */
+  agents?: readonly Agent[];
+};
 
 export async function startBot(configured: Config, options: StartOptions = {}): Promise<Bot> {
   let config = configured;
@@ -61,17 +79,40 @@ export async function startBot(configured: Config, options: StartOptions = {}): 
       retryMaxMs: config.slack.retryMaxMs,
       onDelivered: options.onDelivered,
     });
+    const catalog = loadCatalog(config.catalog.path);
+    const investigations = investigationsRepo(db);
+    const audit = auditTrail(db);
+    let crew: Crew | null = null;
     const incidents = incidentService({
       db,
       incidents: incidentsRepo(db),
       alerts: alertsRepo(db),
       outbox,
-      audit: auditTrail(db),
+      audit,
       channel: config.slack.channel,
       autoResolve: config.incidents.autoResolve,
       onCommit: () => drainer.kick(),
+      crewView: (id) => {
+        const agents = investigations.crew(id);
+        const c = investigations.latestConclusion(id);
+        const top = c?.ranked[0];
+        const conclusion = c ? { abstained: c.abstained, headline: c.abstained ? (c.abstainReason ?? 'not enough evidence') : `${top?.cause} (score ${top?.score.toFixed(2)})` } : null;
+        return agents.length || conclusion ? { agents, conclusion } : null;
+      },
+      onOpened: (incident) => {
+        // Never let the crew's trouble reach alert ingestion: the incident is already committed.
+        const failed = (err: unknown) => log.error(`investigation of INC-${incident.id}: ${(err as Error).stack ?? String(err)}`);
+        try {
+          crew?.investigate(incident.id, { requestedBy: 'coordinator' }).catch(failed);
+        } catch (err) {
+          failed(err);
+        }
+      },
+      onResolved: (incident) => indexResolvedIncident(db, historyRecord(incident, incidents, investigations)),
     });
-    const bolt = createBolt(transport, { botToken: botToken!, signingSecret, appToken, apiUrl }, { config, incidents, log });
+    const sources = createSources(config, catalog, db);
+    if (config.investigation.enabled) crew = new Crew({ config, catalog, sources, agents: options.agents ?? AGENTS, incidents, investigations, log: log.child('crew') });
+    const bolt = createBolt(transport, { botToken: botToken!, signingSecret, appToken, apiUrl }, { config, incidents, investigations, crew, log });
     await bolt.start();
     const server = createHttpServer({
       routes: {
@@ -81,6 +122,7 @@ export async function startBot(configured: Config, options: StartOptions = {}): 
           bodyLimitBytes: config.server.bodyLimitBytes,
           defaultSeverity: config.incidents.defaultSeverity,
         }),
+        '/events/change': changeEventsRoute({ db, token: config.sources.changeEventsToken ?? config.alertmanager.token!, bodyLimitBytes: config.server.bodyLimitBytes, audit }),
       },
       health: () => ({ mode: config.mode, outbox: outbox.stats() }),
       slackEvents: bolt.requestListener,
@@ -91,12 +133,13 @@ export async function startBot(configured: Config, options: StartOptions = {}): 
     log.info(`incident-crew listening on ${url} (${config.mode} mode)`);
 
     return {
-      config, url, db, incidents, outbox, drainer, bolt, server,
+      config, url, db, incidents, investigations, catalog, crew, outbox, drainer, bolt, server,
       async stop() {
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           server.closeAllConnections();
         });
+        await crew?.stop();
         await bolt.stop();
         await drainer.stop();
         db.close();

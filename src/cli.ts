@@ -1,14 +1,22 @@
 #!/usr/bin/env node
-/** `incident-crew audit verify [--db PATH]`: walks the audit hash chain. */
+/**
+ * `incident-crew audit verify [--db PATH]`: walks the audit hash chain.
+ * `incident-crew history import FILE [--db PATH]`: loads past incidents from JSON for the history agent.
+ */
+import { readFileSync } from 'node:fs';
 import { verifyAuditTrail } from './audit/trail.ts';
 import { loadConfig } from './config.ts';
-import { openDbReadOnly } from './db/connection.ts';
-import { AppError } from './errors.ts';
+import { openDb, openDbReadOnly } from './db/connection.ts';
+import { migrate } from './db/migrate.ts';
+import { AppError, ValidationError } from './errors.ts';
+import { importHistory, parseHistoryImport } from './sources/history.ts';
 
 const USAGE = 'usage: incident-crew audit verify [--db PATH]\n';
+const HISTORY_USAGE = 'usage: incident-crew history import FILE [--db PATH]\n';
 
 export function run(argv: string[], out: (s: string) => void = (s) => process.stdout.write(s)): number {
   const [group, command, ...rest] = argv;
+  if (group === 'history') return historyCommand(command, rest, out);
   const flagOk = rest.length === 0 || (rest.length === 2 && rest[0] === '--db' && Boolean(rest[1]));
   if (group !== 'audit' || command !== 'verify' || !flagOk) {
     out(USAGE);
@@ -38,6 +46,66 @@ export function run(argv: string[], out: (s: string) => void = (s) => process.st
   } finally {
     db.close();
   }
+}
+
+function historyCommand(command: string | undefined, rest: string[], out: (s: string) => void): number {
+  const args = parseImportArgs(rest);
+  if (command !== 'import' || !args) {
+    out(HISTORY_USAGE);
+    return 2;
+  }
+  const { file } = args;
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    out(err instanceof SyntaxError ? `${file} is not valid JSON: ${err.message}\n` : `cannot read ${file}: ${(err as Error).message}\n`);
+    return 1;
+  }
+  // Validate before touching the database, so a bad file never creates or migrates one.
+  let records;
+  try {
+    records = parseHistoryImport(raw);
+  } catch (err) {
+    if (!(err instanceof ValidationError)) throw err;
+    out(`${file}: ${err.message}\n`);
+    return 1;
+  }
+  const path = args.db ?? loadConfig().database.path;
+  let db;
+  try {
+    db = openDb(path);
+  } catch (err) {
+    out(`cannot open ${path}: ${(err as Error).message}\n`);
+    return 1;
+  }
+  try {
+    migrate(db);
+    const { imported, updated } = importHistory(db, records);
+    out(`imported ${imported}, updated ${updated}\n`);
+    return 0;
+  } finally {
+    db.close();
+  }
+}
+
+/** `FILE [--db PATH]` in either order; anything else is a usage error. */
+function parseImportArgs(rest: string[]): { file: string; db: string | null } | null {
+  let file: string | null = null;
+  let db: string | null = null;
+  for (let i = 0; i < rest.length; i++) {
+    const arg = rest[i]!;
+    if (arg === '--db') {
+      const value = rest[++i];
+      if (!value || db !== null) return null;
+      db = value;
+    } else if (arg.startsWith('-') || file !== null) {
+      return null;
+    } else {
+      file = arg;
+    }
+  }
+  return file ? { file, db } : null;
 }
 
 if (import.meta.main) {

@@ -1,24 +1,50 @@
 #!/usr/bin/env node
 /**
  * Entry point. With Slack tokens it runs against Slack (socket or http mode). Without them it
- * runs local mode: a local Slack workspace with its web page, the bot wired to it, and the
- * example alert fired once so the page shows a live incident (`--no-example` skips it).
+ * runs local mode: a local Slack workspace with its web page, the bot wired to it, and a demo
+ * scenario played once so the page shows a live investigation (`--scenario NAME` picks one,
+ * `--no-example` skips it).
  */
 import { randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import type { Agent } from '../agents/types.ts';
 import { type Bot, startBot } from './app.ts';
 import { type Config, loadConfig } from './config.ts';
 import { AppError } from './errors.ts';
 import { LocalWorkspace } from './local/workspace.ts';
 import { createLogger, type Logger } from './log.ts';
+import { type HealthServer, startHealthServer } from './scenarios/healthServer.ts';
+import { type LoadedScenario, loadScenario, SCENARIOS } from './scenarios/load.ts';
+import { type Played, playScenario } from './scenarios/play.ts';
 
-const EXAMPLE_ALERT = new URL('../examples/alertmanager-firing.json', import.meta.url);
+export type LocalStack = {
+  workspace: LocalWorkspace;
+  bot: Bot;
+  alertToken: string;
+  scenario: LoadedScenario | null;
+  /** Plays the scenario (history, change events, then the alert); null without one. */
+  play(): Promise<Played | null>;
+  stop(): Promise<void>;
+};
 
-export type LocalStack = { workspace: LocalWorkspace; bot: Bot; alertToken: string; stop(): Promise<void> };
+export type LocalOptions = { stateFile?: string; scenario?: string | null; agents?: readonly Agent[] };
 
-/** Starts the local workspace and the bot wired to it. Used by `npm start` and the browser test. */
-export async function startLocal(config: Config, log: Logger, options: { stateFile?: string } = {}): Promise<LocalStack> {
+/** Starts the local workspace and the bot wired to it, with a demo scenario's data. Used by `npm start` and the end-to-end tests. */
+export async function startLocal(configured: Config, log: Logger, options: LocalOptions = {}): Promise<LocalStack> {
+  let config = configured;
+  let health: HealthServer | undefined;
+  let scenario: LoadedScenario | null = null;
+  if (options.scenario) {
+    health = await startHealthServer({}, { host: config.server.host });
+    // Onset ten minutes ago, as Alertmanager stamps startsAt when a rule starts firing.
+    scenario = await loadScenario(options.scenario, {
+      dataDir: join(dirname(resolve(config.database.path)), 'scenario', options.scenario),
+      healthUrl: health.url,
+      now: new Date(Date.now() - 10 * 60_000),
+    });
+    for (const [service, status] of Object.entries(scenario.health)) health.set(service, status);
+    config = { ...config, catalog: { path: scenario.catalogPath } };
+  }
   const workspace = new LocalWorkspace({
     port: config.local.port,
     host: config.server.host,
@@ -35,44 +61,41 @@ export async function startLocal(config: Config, log: Logger, options: { stateFi
         slack: { ...config.slack, botToken: workspace.botToken, signingSecret: workspace.signingSecret, apiUrl: workspace.apiUrl },
         alertmanager: { token: alertToken },
       },
-      { log },
+      { log, agents: options.agents },
     );
     workspace.requestUrl = `${bot.url}/slack/events`;
     return {
-      workspace, bot, alertToken,
+      workspace, bot, alertToken, scenario,
+      play: async () => (scenario ? playScenario(bot, scenario, alertToken) : null),
       async stop() {
         await bot.stop();
         await workspace.close();
+        await health?.close();
       },
     };
   } catch (err) {
     await workspace.close();
+    await health?.close();
     throw err;
   }
 }
 
-/** Posts the example Alertmanager payload, re-timed to now so the incident is live. */
-export async function fireExampleAlert(botUrl: string, token: string): Promise<Response> {
-  const payload = JSON.parse(await readFile(EXAMPLE_ALERT, 'utf8')) as { alerts: { startsAt: string }[] };
-  const shift = Date.now() - Date.parse(payload.alerts[0]!.startsAt);
-  for (const a of payload.alerts) a.startsAt = new Date(Date.parse(a.startsAt) + shift).toISOString();
-  return fetch(`${botUrl}/alerts/alertmanager`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-    body: JSON.stringify(payload),
-  });
+function flag(argv: string[], name: string): string | undefined {
+  const i = argv.indexOf(name);
+  return i >= 0 ? argv[i + 1] : undefined;
 }
 
 async function main(argv: string[]): Promise<void> {
   if (argv.includes('--help')) {
-    process.stdout.write('usage: npm start [-- --no-example]\n  Runs local mode when no Slack token is configured; see README.md.\n');
+    process.stdout.write(`usage: npm start [-- --scenario NAME | --no-example]\n  Runs local mode when no Slack token is configured, playing a demo scenario (${SCENARIOS.join(', ')}; default bad-deploy).\n`);
     return;
   }
   const config = loadConfig();
   const log = createLogger(config.log.level);
   let stop: () => Promise<void>;
   if (config.mode === 'local') {
-    const local = await startLocal(config, log, { stateFile: join(dirname(config.database.path), 'local-workspace.json') });
+    const scenario = argv.includes('--no-example') ? null : (flag(argv, '--scenario') ?? 'bad-deploy');
+    const local = await startLocal(config, log, { stateFile: join(dirname(config.database.path), 'local-workspace.json'), scenario });
     stop = local.stop;
     process.stdout.write(
       [
@@ -84,9 +107,10 @@ async function main(argv: string[]): Promise<void> {
         '',
       ].join('\n') + '\n',
     );
-    if (!argv.includes('--no-example')) {
-      const res = await fireExampleAlert(local.bot.url, local.alertToken);
-      log.info(`example alert: HTTP ${res.status} ${await res.text()}`);
+    if (local.scenario) {
+      process.stdout.write(`  Scenario:               ${local.scenario.name}: ${local.scenario.title}\n\n`);
+      const played = await local.play();
+      log.info(`scenario ${local.scenario.name}: opened ${played?.incidentKey ?? 'nothing'}`);
     }
   } else {
     const bot = await startBot(config, { log });

@@ -3,7 +3,7 @@
  * audit event(s) and the Slack messages it causes (outbox); `onCommit` then wakes the drainer.
  */
 import { type Alert, type AlertInput, type Incident, incidentKey, type Severity } from '../artifacts.ts';
-import { incidentRootMessage } from '../../blocks/incidentRoot.ts';
+import { incidentRootMessage, type RootView } from '../../blocks/incidentRoot.ts';
 import type { SlackMessage } from '../../blocks/message.ts';
 import { alertsFiringReply, alertsResolvedReply, incidentReopenedReply, incidentResolvedReply } from '../../blocks/threadReplies.ts';
 import type { AuditTrail } from '../audit/trail.ts';
@@ -22,6 +22,19 @@ export type IncidentServiceDeps = {
   channel: string;
   autoResolve: boolean;
   onCommit: () => void;
+  /** What the root message shows about the crew and its conclusion. */
+  crewView?: (incidentId: number) => RootView['crew'];
+  /** After the commit that opened an incident (declared or from alerts). */
+  onOpened?: (incident: Incident) => void;
+  /** Inside the transaction that resolves an incident (e.g. to index it for the history agent). */
+  onResolved?: (incident: Incident) => void;
+};
+
+/** What a caller can do inside one transaction: the change's audit event and its messages commit together. */
+export type Tx = {
+  audit: AuditTrail['append'];
+  updateRoot(incidentId: number): void;
+  reply(incidentId: number, message: SlackMessage): void;
 };
 
 export type AlertGroup = {
@@ -58,7 +71,7 @@ export function incidentService(d: IncidentServiceDeps) {
   };
   const rootMessage = (incident: Incident): SlackMessage => {
     const alerts = d.alerts.forIncident(incident.id);
-    return incidentRootMessage({ incident, counts: d.alerts.counts(incident.id), summary: summaryOf(alerts) });
+    return incidentRootMessage({ incident, counts: d.alerts.counts(incident.id), summary: summaryOf(alerts), crew: d.crewView?.(incident.id) ?? null });
   };
   const postRoot = (incident: Incident) =>
     d.outbox.enqueue({ incidentId: incident.id, channel: incident.channel, kind: 'post', messageKey: rootMessageKey(incident.id), message: rootMessage(incident) });
@@ -67,11 +80,19 @@ export function incidentService(d: IncidentServiceDeps) {
   const reply = (incident: Incident, message: SlackMessage) =>
     d.outbox.enqueue({ incidentId: incident.id, channel: incident.channel, kind: 'post', threadKey: rootMessageKey(incident.id), message });
 
+  const opened: Incident[] = [];
   const committed = <A extends unknown[], R>(fn: (...args: A) => R) => {
     const tx = d.db.transaction(fn);
     return (...args: A): R => {
-      const result = tx(...args);
+      let result: R;
+      try {
+        result = tx(...args);
+      } catch (err) {
+        opened.length = 0;
+        throw err;
+      }
       d.onCommit();
+      for (const incident of opened.splice(0)) d.onOpened?.(incident);
       return result;
     };
   };
@@ -79,7 +100,9 @@ export function incidentService(d: IncidentServiceDeps) {
   const resolveInTx = (incident: Incident, by: string, note: string | null, at: string): Incident => {
     if (!d.incidents.resolve(incident.id, at, by, note)) throw new ConflictError(`${incidentKey(incident.id)} is already resolved`);
     d.audit.append({ actor: by, type: 'incident.resolved', incidentId: incident.id, payload: { note, previousStatus: incident.status } });
-    return d.incidents.get(incident.id)!;
+    const resolved = d.incidents.get(incident.id)!;
+    d.onResolved?.(resolved);
+    return resolved;
   };
 
   return {
@@ -109,6 +132,7 @@ export function incidentService(d: IncidentServiceDeps) {
       });
       d.audit.append({ actor: input.userId, type: 'incident.declared', incidentId: incident.id, payload: { title: incident.title, severity: incident.severity, channel: incident.channel } });
       postRoot(incident);
+      opened.push(incident);
       return incident;
     }),
 
@@ -132,13 +156,13 @@ export function incidentService(d: IncidentServiceDeps) {
 
       const known = new Map(group.alerts.map((a) => [a, d.alerts.find(a.source, a.fingerprint, a.startsAt)]));
       let groupIncident = d.incidents.findOpenByGroup(group.source, group.groupKey);
-      let opened = false;
+      let isNew = false;
       if (!groupIncident && group.alerts.some((a) => a.status === 'firing' && !known.get(a))) {
         groupIncident = d.incidents.insert({
           title: group.title, severity: group.severity, service: group.service, channel: d.channel,
           source: group.source, groupKey: group.groupKey, declaredBy: null, openedAt: at,
         });
-        opened = true;
+        isNew = true;
         d.audit.append({ actor: group.source, type: 'incident.opened', incidentId: groupIncident.id, payload: { title: groupIncident.title, severity: groupIncident.severity, service: groupIncident.service, groupKey: group.groupKey, deliveryId } });
       }
 
@@ -157,8 +181,9 @@ export function incidentService(d: IncidentServiceDeps) {
 
       for (const [id, { added, cleared }] of touched) {
         let incident = d.incidents.get(id)!;
-        if (opened && id === groupIncident!.id) {
+        if (isNew && id === groupIncident!.id) {
           postRoot(incident);
+          opened.push(incident);
           continue;
         }
         const reopened = incident.status === 'resolved' && added.length > 0 && d.incidents.reopen(id);
@@ -181,11 +206,20 @@ export function incidentService(d: IncidentServiceDeps) {
       return {
         outcome: 'accepted',
         incident: groupIncident ?? (touched.size ? d.incidents.get([...touched.keys()][0]!)! : null),
-        opened,
+        opened: isNew,
         newAlerts: all.reduce((n, t) => n + t.added.length, 0),
         resolvedAlerts: all.reduce((n, t) => n + t.cleared.length, 0),
       };
     }),
+
+    /** Runs `fn` in one transaction with the audit trail and the incident's messages at hand. */
+    transact: committed(<R>(fn: (tx: Tx) => R): R =>
+      fn({
+        audit: (e) => d.audit.append(e),
+        updateRoot: (id) => updateRoot(d.incidents.get(id)!),
+        reply: (id, message) => reply(d.incidents.get(id)!, message),
+      }),
+    ),
 
     /** An ephemeral reply to one person; through response_url when Slack gave us one. */
     replyEphemeral: committed((target: EphemeralTarget, message: SlackMessage): void => {

@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { loadConfig } from '../../src/config.ts';
 import { silentLogger } from '../../src/log.ts';
-import { fireExampleAlert, type LocalStack, startLocal } from '../../src/main.ts';
+import { type LocalStack, startLocal } from '../../src/main.ts';
 import { assertInstalled, skipWithout } from '../helpers/integration.ts';
 import { tempDbPath } from '../helpers/stack.ts';
 
@@ -17,8 +17,8 @@ describe('the local workspace page in headless Chromium (npm start wiring)', { s
 
   before(async () => {
     assertInstalled(CHROMIUM, HINT);
-    local = await startLocal(loadConfig({ env: {}, overrides: { database: { path: tempDbPath() }, server: { port: 0 }, local: { port: 0 } } }), silentLogger());
-    assert.equal((await fireExampleAlert(local.bot.url, local.alertToken)).status, 202);
+    local = await startLocal(loadConfig({ env: {}, overrides: { database: { path: tempDbPath() }, server: { port: 0 }, local: { port: 0 }, slack: { postsPerSecondPerChannel: 20 } } }), silentLogger(), { scenario: 'bad-deploy' });
+    assert.equal((await local.play())?.incidentKey, 'INC-1');
   });
   after(async () => {
     await browser?.close();
@@ -36,10 +36,14 @@ describe('the local workspace page in headless Chromium (npm start wiring)', { s
     await page.locator('#connection[data-state="connected"]').waitFor();
     await page.locator('#channels [data-channel-name="incidents"]').click();
 
-    const root = page.locator('#messages .message', { hasText: 'INC-1 · Checkout 5xx rate above 5% for 5 minutes' });
+    const root = page.locator('#messages .message', { hasText: 'INC-1 · Checkout 5xx rate above 5%' });
     await root.waitFor();
     assert.match(await root.innerText(), /SEV1/);
-    assert.match(await root.innerText(), /2 firing/);
+    assert.match(await root.innerText(), /1 firing/);
+    // The crew's conclusion reaches the root message and the thread.
+    await page.locator('#messages .message', { hasText: 'Leading cause:' }).waitFor({ timeout: 20_000 });
+    await root.locator('.replies-link').click();
+    await page.locator('#thread-messages .message', { hasText: 'INC-1: likely cause' }).waitFor({ timeout: 20_000 });
 
     await page.selectOption('#user-picker', 'U0BOB');
     await page.fill('#composer', '/incident list');

@@ -121,7 +121,7 @@ describe('Slack outbox delivery', () => {
     stacks.push({ workspace, bot: { stop: async () => {} } as Stack['bot'], dbPath: '', stop: () => workspace.close() });
     const dbPath = tempDbPath();
     const configFile = join(dirname(dbPath), 'incident-crew.yaml');
-    writeFileSync(configFile, 'slack:\n  retryBaseMs: 50\n  retryMaxMs: 300\n  postsPerSecondPerChannel: 1000\n');
+    writeFileSync(configFile, 'slack:\n  retryBaseMs: 50\n  retryMaxMs: 300\n  postsPerSecondPerChannel: 1000\ninvestigation:\n  enabled: false\n');
     const env = {
       ...process.env,
       INCIDENT_CREW_MODE: 'http', SLACK_BOT_TOKEN: workspace.botToken, SLACK_SIGNING_SECRET: workspace.signingSecret, SLACK_API_URL: workspace.apiUrl,

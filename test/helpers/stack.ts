@@ -2,6 +2,7 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Agent } from '../../agents/types.ts';
 import { type Bot, startBot } from '../../src/app.ts';
 import { type ConfigInput, loadConfig } from '../../src/config.ts';
 import { type Logger, silentLogger } from '../../src/log.ts';
@@ -41,14 +42,17 @@ export function botConfig(workspace: LocalWorkspace, mode: 'http' | 'socket', db
       database: { path: dbPath },
       alertmanager: { token: ALERT_TOKEN },
       incidents: overrides.incidents,
+      investigation: overrides.investigation,
+      catalog: overrides.catalog,
+      sources: overrides.sources,
     },
   });
 }
 
-export async function startStack(options: { mode?: 'http' | 'socket'; workspace?: LocalWorkspace; dbPath?: string; config?: ConfigInput; log?: Logger } = {}): Promise<Stack> {
+export async function startStack(options: { mode?: 'http' | 'socket'; workspace?: LocalWorkspace; dbPath?: string; config?: ConfigInput; log?: Logger; agents?: readonly Agent[] } = {}): Promise<Stack> {
   const workspace = options.workspace ?? (await startWorkspace());
   const dbPath = options.dbPath ?? tempDbPath();
-  const bot = await startBot(botConfig(workspace, options.mode ?? 'http', dbPath, options.config), { log: options.log ?? silentLogger() });
+  const bot = await startBot(botConfig(workspace, options.mode ?? 'http', dbPath, options.config), { log: options.log ?? silentLogger(), agents: options.agents ?? [] });
   workspace.requestUrl = `${bot.url}/slack/events`;
   if (options.mode === 'socket') await waitFor(() => workspace.socketConnected, 'socket mode connection');
   return {

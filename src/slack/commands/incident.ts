@@ -1,14 +1,14 @@
 /** `/incident …`: ack at once, then act; every reply is ephemeral and goes through the outbox. */
 import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
 import { type Incident, incidentKey } from '../../artifacts.ts';
-import { declaredReply, helpReply, listReply, resolvedReply, statusReply, usageReply } from '../../../blocks/commandReplies.ts';
+import { declaredReply, helpReply, listReply, noteReply, resolvedReply, statusReply, usageReply } from '../../../blocks/commandReplies.ts';
 import type { SlackMessage } from '../../../blocks/message.ts';
 import { AppError, ValidationError } from '../../errors.ts';
 import type { ListenerDeps } from '../deps.ts';
 import { parseIncidentCommand } from './parse.ts';
 
 export function incidentCommand(deps: ListenerDeps) {
-  const { incidents, config, log } = deps;
+  const { incidents, investigations, crew, config, log } = deps;
 
   /** An explicit id, or the only open incident; otherwise a question back to the person. */
   const pick = (id: number | null): Incident => {
@@ -48,6 +48,22 @@ export function incidentCommand(deps: ListenerDeps) {
         case 'resolve': {
           const incident = incidents.resolve({ incidentId: pick(parsed.id).id, by: command.user_id, note: parsed.note });
           return reply(resolvedReply(incident));
+        }
+        case 'investigate': {
+          if (!crew) return reply(usageReply('Investigations are switched off (investigation.enabled is false).'));
+          const incident = pick(parsed.id);
+          const agents = parsed.agent ? [parsed.agent] : undefined;
+          crew.investigate(incident.id, { requestedBy: command.user_id, agents }).catch((err: unknown) => log.error(`investigation of ${incidentKey(incident.id)}: ${(err as Error).stack ?? String(err)}`));
+          return reply({ text: `🔎 ${parsed.agent ? `Re-running the ${parsed.agent} agent` : 'Sending the crew'} on *${incidentKey(incident.id)}*; cards follow in its thread.` });
+        }
+        case 'note': {
+          const incident = pick(parsed.id);
+          incidents.transact((tx) => {
+            const note = investigations.addNote(incident.id, command.user_id, parsed.text, new Date().toISOString());
+            tx.audit({ actor: command.user_id, type: 'note.added', incidentId: incident.id, payload: { noteId: note.id, text: note.text } });
+            tx.reply(incident.id, noteReply(command.user_id, note.text));
+          });
+          return reply({ text: `📝 Added your note to *${incidentKey(incident.id)}*; it joins the evidence.` });
         }
       }
     } catch (err) {

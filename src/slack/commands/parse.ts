@@ -6,6 +6,8 @@ export type IncidentCommand =
   | { cmd: 'list' }
   | { cmd: 'status'; id: number | null }
   | { cmd: 'resolve'; id: number | null; note: string | null }
+  | { cmd: 'investigate'; id: number | null; agent: string | null }
+  | { cmd: 'note'; id: number | null; text: string }
   | { cmd: 'help' }
   | { cmd: 'invalid'; problem: string };
 
@@ -51,6 +53,21 @@ export function parseIncidentCommand(text: string): IncidentCommand {
       const noteWords = id === null ? args : args.slice(1);
       const note = noteWords.join(' ').trim();
       return { cmd: 'resolve', id, note: note || null };
+    }
+    case 'investigate': {
+      const id = parseIncidentRef(args[0]);
+      const rest = id === null ? args : args.slice(1);
+      if (rest.length > 1) return { cmd: 'invalid', problem: '`investigate` takes an incident id and at most one agent name.' };
+      return { cmd: 'investigate', id, agent: rest[0]?.toLowerCase() ?? null };
+    }
+    case 'note': {
+      const id = parseIncidentRef(args[0]);
+      // The text as typed (line breaks kept), after the subcommand and the optional id.
+      const body = trimmed.slice(head.length).trim();
+      const text = (id === null ? body : body.slice(args[0]!.length)).trim();
+      if (!text) return { cmd: 'invalid', problem: '`note` needs some text, e.g. `/incident note INC-12 DB failover started 10:05`.' };
+      if (text.length > 2000) return { cmd: 'invalid', problem: `The note is ${text.length} characters; keep it under 2001.` };
+      return { cmd: 'note', id, text };
     }
     default:
       return { cmd: 'invalid', problem: `Unknown subcommand "${head}".` };
