@@ -5,7 +5,7 @@
  * test on counts, Benjamini–Hochberg across templates), weighted toward error levels.
  */
 import type { Evidence, Hypothesis } from '../src/artifacts.ts';
-import { createTemplateMiner } from '../src/analysis/templates.ts';
+import { createTemplateMiner, type TemplateMiner } from '../src/analysis/templates.ts';
 import { type CatalogService, dependenciesOf, dependentsOf } from '../src/catalog.ts';
 import type { LogSource, TimeWindow } from '../src/sources/types.ts';
 import type { Agent, AgentContext } from './types.ts';
@@ -75,7 +75,8 @@ export const logsAgent: Agent = {
     if (sources.logs.some((source) => catalog.services.some((s) => covers(source, s)))) return { ok: true };
     const withLoki = catalog.services.filter((s) => s.logs.loki).map((s) => s.name);
     if (withLoki.length && !sources.logs.some((s) => s.name === 'loki')) {
-      return { ok: false, reason: `catalog services ${withLoki.join(', ')} have a \`logs.loki\` query but no Loki is configured: set sources.loki.url (LOKI_URL)` };
+      const which = withLoki.length === 1 ? `catalog service ${withLoki[0]} has` : `catalog services ${withLoki.join(', ')} have`;
+      return { ok: false, reason: `${which} a \`logs.loki\` query but no Loki is configured: set sources.loki.url (LOKI_URL)` };
     }
     if (sources.logs.some((s) => s.name === 'loki')) {
       return { ok: false, reason: 'Loki is configured but no catalog service has a `logs.loki` LogQL query (or `logs.files` globs)' };
@@ -94,12 +95,14 @@ export const logsAgent: Agent = {
     const mined = await mine(ctx, covered);
     const { baseline, incident } = ctx.windows;
     const baselineMs = Math.max(1, baseline.end.getTime() - baseline.start.getTime());
-    const incidentMs = Math.max(1, incident.end.getTime() - incident.start.getTime());
     const names = covered.map((s) => s.name).join(', ');
-    const checked = `${fmt(mined.lines.incident)} incident and ${fmt(mined.lines.baseline)} baseline log lines (${mined.templates} templates) from ${names} via ${[...mined.sourceNames].join(', ') || 'no source'}`;
-    if (mined.lines.incident + mined.lines.baseline === 0) return noSignal(`No log lines for ${names} in the baseline or incident window.`);
+    const failed = mined.failures.length
+      ? ` (failed: ${mined.failures.slice(0, 2).join('; ')}${mined.failures.length > 2 ? `; +${mined.failures.length - 2} more` : ''})`
+      : '';
+    const checked = `${fmt(mined.lines.incident)} incident and ${fmt(mined.lines.baseline)} baseline log lines (${fmt(mined.templates)} templates) from ${names} via ${[...mined.sourceNames].join(', ') || 'no source'}${failed}`;
+    if (mined.lines.incident + mined.lines.baseline === 0) return noSignal(`No log lines for ${names} in the baseline or incident window${failed}.`);
 
-    const reported = significant(mined.stats, mined.template, baselineMs, incidentMs);
+    const reported = significant(mined.stats, mined.template, baselineMs, incident);
     if (!reported.length) {
       return noSignal(`No log template is new or up ≥${MIN_RATE_RATIO}× (≥${MIN_INCIDENT_COUNT} lines, FDR ${FDR}) in the incident window: checked ${checked}.`);
     }
@@ -114,7 +117,7 @@ export const logsAgent: Agent = {
     const moreThanShown = reported.length > MAX_EVIDENCE ? ` (top ${MAX_EVIDENCE} shown)` : '';
     return {
       status: 'ok',
-      summary: `${reported.length} log template${reported.length === 1 ? '' : 's'} new or up in the incident window${moreThanShown}; strongest: ${describe(top)}. Checked ${checked}.`,
+      summary: `${fmt(reported.length)} log template${reported.length === 1 ? '' : 's'} new or up in the incident window${moreThanShown}; strongest: ${describe(top)}. Checked ${checked}.`,
       hypotheses,
       evidence,
       onset: onsetCandidates.length ? new Date(Math.min(...onsetCandidates)).toISOString() : null,
@@ -150,53 +153,102 @@ type Mined = {
   templates: number;
   lines: Record<Window, number>;
   sourceNames: Set<string>;
+  /** `service via source: message` for each read that failed. */
+  failures: string[];
 };
 
-/** Reads every (service, source, window) in a fixed order, so the same logs always give the same templates. */
+/**
+ * Reads every (service, source) pair, baseline then incident window, in a fixed order, so the
+ * same logs always give the same templates. A pair whose read fails is left out whole: counting
+ * half of it would make templates look new or gone. When every pair fails, the first error is
+ * the agent's error.
+ */
 async function mine(ctx: AgentContext, services: CatalogService[]): Promise<Mined> {
   const miner = createTemplateMiner();
   const stats = new Map<string, TemplateStats>();
   const lines: Record<Window, number> = { baseline: 0, incident: 0 };
   const sourceNames = new Set<string>();
+  const failures: string[] = [];
+  let firstError: unknown = null;
+  let succeeded = 0;
+  for (const service of services) {
+    for (const source of ctx.sources.logs) {
+      if (!covers(source, service)) continue;
+      const pair = new Map<string, TemplateStats>();
+      const counted: Record<Window, number> = { baseline: 0, incident: 0 };
+      try {
+        await readPair(ctx, miner, service, source, pair, counted);
+      } catch (err) {
+        if (ctx.signal.aborted) throw err;
+        firstError ??= err;
+        failures.push(`${service.name} via ${source.name}: ${truncate(err instanceof Error ? err.message : String(err), 160)}`);
+        continue;
+      }
+      succeeded++;
+      if (counted.baseline + counted.incident > 0) sourceNames.add(source.name);
+      lines.baseline += counted.baseline;
+      lines.incident += counted.incident;
+      for (const [key, s] of pair) mergeInto(stats, key, s);
+    }
+  }
+  if (!succeeded && firstError) throw firstError;
+  return { stats, template: (id) => miner.template(id) ?? '', templates: miner.size, lines, sourceNames, failures };
+}
+
+async function readPair(
+  ctx: AgentContext,
+  miner: TemplateMiner,
+  service: CatalogService,
+  source: LogSource,
+  pair: Map<string, TemplateStats>,
+  counted: Record<Window, number>,
+): Promise<void> {
   const windows: [Window, TimeWindow][] = [
     ['baseline', ctx.windows.baseline],
     ['incident', ctx.windows.incident],
   ];
-  for (const service of services) {
-    for (const source of ctx.sources.logs) {
-      if (!covers(source, service)) continue;
-      for (const [which, window] of windows) {
-        for await (const line of source.lines(service, window, ctx.signal)) {
-          if ((lines[which]++ & 1023) === 0) ctx.signal.throwIfAborted();
-          sourceNames.add(source.name);
-          const { templateId } = miner.add(line.message);
-          // The same text at another level is another event (`request completed` at INFO and at WARN).
-          const level = line.level && LEVEL_RANK[line.level] ? line.level : null;
-          const key = `${service.name}\u0000${level ?? ''}\u0000${templateId}`;
-          let s = stats.get(key);
-          if (!s) {
-            s = { service: service.name, templateId, baseline: 0, incident: 0, times: [], samples: [], level, sources: new Set() };
-            stats.set(key, s);
-          }
-          s.sources.add(source.name);
-          if (which === 'baseline') {
-            s.baseline++;
-            continue;
-          }
-          s.incident++;
-          s.times.push(line.at.getTime());
-          const sample = truncate(line.message, SAMPLE_CHARS);
-          if (s.samples.length < MAX_SAMPLES && !s.samples.includes(sample)) s.samples.push(sample);
-        }
+  for (const [which, window] of windows) {
+    for await (const line of source.lines(service, window, ctx.signal)) {
+      if ((counted[which]++ & 1023) === 0) ctx.signal.throwIfAborted();
+      const { templateId } = miner.add(line.message);
+      // The same text at another level is another event (`request completed` at INFO and at WARN).
+      const level = line.level && LEVEL_RANK[line.level] ? line.level : null;
+      const key = `${service.name}\u0000${level ?? ''}\u0000${templateId}`;
+      let s = pair.get(key);
+      if (!s) {
+        s = { service: service.name, templateId, baseline: 0, incident: 0, times: [], samples: [], level, sources: new Set([source.name]) };
+        pair.set(key, s);
       }
+      if (which === 'baseline') {
+        s.baseline++;
+        continue;
+      }
+      s.incident++;
+      s.times.push(line.at.getTime());
+      const sample = truncate(line.message, SAMPLE_CHARS);
+      if (s.samples.length < MAX_SAMPLES && !s.samples.includes(sample)) s.samples.push(sample);
     }
   }
   ctx.signal.throwIfAborted();
-  return { stats, template: (id) => miner.template(id) ?? '', templates: miner.size, lines, sourceNames };
+}
+
+function mergeInto(stats: Map<string, TemplateStats>, key: string, s: TemplateStats): void {
+  const into = stats.get(key);
+  if (!into) {
+    stats.set(key, s);
+    return;
+  }
+  into.baseline += s.baseline;
+  into.incident += s.incident;
+  for (const t of s.times) into.times.push(t);
+  for (const sample of s.samples) if (into.samples.length < MAX_SAMPLES && !into.samples.includes(sample)) into.samples.push(sample);
+  for (const name of s.sources) into.sources.add(name);
 }
 
 /** Templates that are new or rose, significant after Benjamini–Hochberg, strongest first. */
-function significant(all: Map<string, TemplateStats>, template: (id: string) => string, baselineMs: number, incidentMs: number): Scored[] {
+function significant(all: Map<string, TemplateStats>, template: (id: string) => string, baselineMs: number, incident: TimeWindow): Scored[] {
+  const incidentEnd = incident.end.getTime();
+  const incidentMs = Math.max(1, incidentEnd - incident.start.getTime());
   const pIncident = incidentMs / (incidentMs + baselineMs);
   const tested = [...all.values()].filter((s) => s.incident > 0);
   const candidates: { stats: TemplateStats; pValue: number; ratio: number }[] = [];
@@ -230,7 +282,7 @@ function significant(all: Map<string, TemplateStats>, template: (id: string) => 
       strength: strengthOf(weight, pValue, isNew, ratio, stats.incident),
       firstSeen: times[0]!,
       lastSeen: times[times.length - 1]!,
-      at: isNew ? times[0]! : surgeStart(times, stats.baseline / baselineMs),
+      at: isNew ? times[0]! : surgeStart(times, stats.baseline / baselineMs, incidentEnd),
     });
   }
   // Among equally strong templates the earlier rise ranks first: the cause precedes its symptoms.
@@ -250,17 +302,21 @@ function strengthOf(levelWeight: number, pValue: number, isNew: boolean, ratio: 
 }
 
 /**
- * Where the excess over the baseline rate begins: the line from which (lines since) − (lines the
- * baseline rate predicts since) is largest. Times sorted ascending; rate in lines per ms.
+ * When a rising template's rise began: the line t_k that best splits the window into "baseline
+ * rate before" and "a higher rate from t_k to the window's end", by the Poisson log-likelihood
+ * ratio c·ln(c / λD) − (c − λD) for the c lines in the D after t_k. Times sorted ascending; the
+ * rate λ in lines per ms, > 0 (a template new in the window began with its first line).
  */
-export function surgeStart(times: number[], baselineRatePerMs: number): number {
-  const end = times[times.length - 1]!;
+export function surgeStart(times: number[], baselineRatePerMs: number, windowEnd: number): number {
   let best = times[0]!;
-  let bestExcess = -Infinity;
+  let bestScore = -Infinity;
   for (let k = 0; k < times.length; k++) {
-    const excess = times.length - k - baselineRatePerMs * (end - times[k]!);
-    if (excess > bestExcess) {
-      bestExcess = excess;
+    if (k > 0 && times[k] === times[k - 1]) continue;
+    const count = times.length - k;
+    const expected = baselineRatePerMs * Math.max(1, windowEnd - times[k]!);
+    const score = count * Math.log(count / expected) - (count - expected);
+    if (score > bestScore) {
+      bestScore = score;
       best = times[k]!;
     }
   }
@@ -296,10 +352,11 @@ function toEvidence(s: Scored, id: string): Evidence {
   };
 }
 
-/** `checkout: new ERROR template ×137 since 10:04:12 (none in baseline): "connection pool exhausted …"` */
+/** checkout: new ERROR template ×137 since 10:04:12 (none in baseline): `connection pool exhausted …` */
 function describe(s: Scored, withService = true): string {
   const prefix = withService ? `${s.stats.service}: ` : '';
-  const quoted = `"${truncate(s.template, TEMPLATE_CHARS)}"`;
+  // Inline code: a template's `<*>` and `*` would otherwise turn into bold text in Slack.
+  const quoted = `\`${truncate(s.template, TEMPLATE_CHARS).replace(/`/g, "'")}\``;
   const level = s.levelFromText ? (s.errorLike ? 'error-like' : 'unlabelled') : s.level;
   if (s.isNew) return `${prefix}new ${level} template ×${fmt(s.stats.incident)} since ${clock(s.firstSeen)} (none in baseline): ${quoted}`;
   const percent = Math.round((s.ratio - 1) * 100);
@@ -321,10 +378,10 @@ function toHypotheses(chosen: { scored: Scored; id: string }[]): Hypothesis[] {
   const out: { hypothesis: Hypothesis; since: number }[] = [];
   for (const [service, items] of byService) {
     const [first, second] = items;
-    const exhaustion = items.some((c) => isErrorLevel(c.scored) && EXHAUSTION_WORDS.test(c.scored.template));
+    const exhaustion = items.find((c) => isErrorLevel(c.scored) && EXHAUSTION_WORDS.test(c.scored.template));
     out.push({
       hypothesis: {
-        cause: `${service}: ${exhaustion ? 'resource exhaustion in the logs' : 'error logs surged'}, ${describe(first!.scored, false)}`,
+        cause: `${service}: ${exhaustion ? 'resource exhaustion in the logs' : 'error logs surged'}, ${describe((exhaustion ?? first!).scored, false)}`,
         service,
         kind: exhaustion ? 'resource_exhaustion' : 'error_surge',
         confidence: round(Math.min(0.95, first!.scored.strength + 0.1 * (second?.scored.strength ?? 0)), 2),

@@ -3,7 +3,9 @@
  * Timed inside the bot's process: from just before the webhook request is sent to the moment
  * the workspace's chat.postMessage answer is handled by the outbox. Slack pacing is set out of
  * the way here (the workspace enforces no rate limit and the bot paces at 10,000/s), so no
- * rate-limit wait is inside these figures; `rateLimitedMs` reports any that happened.
+ * rate-limit wait is inside these figures; `rateLimitedMs` reports any that happened. The crew is
+ * switched off: its cards would share the channel's lane with later root messages, and its own
+ * timings are measured by bench/investigation.ts.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -49,6 +51,7 @@ export async function alertToRoot(count = 1000): Promise<AlertToRootResult> {
         server: { port: 0 },
         database: { path: join(dir, 'bench.db') },
         alertmanager: { token: TOKEN },
+        investigation: { enabled: false },
       },
     }),
     {

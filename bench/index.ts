@@ -2,6 +2,7 @@
 import { writeFileSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
 import { alertToRoot } from './alertToRoot.ts';
+import { investigations } from './investigation.ts';
 import { ms } from './stats.ts';
 
 const a2r = await alertToRoot(1000);
@@ -16,4 +17,17 @@ console.log(`incident-crew bench · ${cores} cores · ${cpus()[0]?.model ?? 'unk
 console.log(line(['figure', 'median', 'p99', 'max']));
 for (const r of rows) console.log(line(r));
 console.log(`back-to-back wall time for 1000 alerts: ${ms(a2r.burstWallMs)}; rate-limit waits: ${ms(a2r.rateLimitedMs)}`);
-writeFileSync(new URL('./results.json', import.meta.url), `${JSON.stringify({ cores, node: process.version, alertToRoot: a2r }, null, 2)}\n`);
+
+const inv = await investigations(5);
+console.log('\ninvestigation per demo scenario, 5 runs each: min / median / max');
+console.log(line(['scenario (pacing)', 'first card', 'conclusion', 'Σagents/wall']));
+const mmm = (xs: number[], f: (x: number) => string) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return `${f(s[0]!)} / ${f(s[Math.floor(s.length / 2)]!)} / ${f(s[s.length - 1]!)}`;
+};
+const sec = (x: number) => `${(x / 1000).toFixed(2)}`;
+for (const series of inv) {
+  const { scenario, paced } = series[0]!;
+  console.log(`${`${scenario} (${paced ? '1 post/s' : 'unpaced'})`.padEnd(w[0]!)}  ${mmm(series.map((r) => r.firstCardMs), sec)} s  ${mmm(series.map((r) => r.conclusionMs), sec)} s  ${mmm(series.map((r) => r.parallelism), (x) => x.toFixed(2))}`);
+}
+writeFileSync(new URL('./results.json', import.meta.url), `${JSON.stringify({ cores, node: process.version, alertToRoot: a2r, investigations: inv }, null, 2)}\n`);

@@ -216,16 +216,21 @@ const CHAR_SLASH = 47;
 const CHAR_EQUALS = 61;
 const CHAR_BACKSLASH = 92;
 
-/** Splits on whitespace and replaces obvious variables with `<*>`. Exported for tests. */
+/** Tokens past this many become one trailing `<*>`, which bounds the work a huge line (a dumped payload) costs. */
+export const MAX_TOKENS = 256;
+
+/** Splits on whitespace and replaces obvious variables with `<*>`; runs of `<*>` become one. */
 export function maskTokens(line: string): string[] {
   const raw = line.trim().split(/\s+/);
   if (raw.length === 1 && raw[0] === '') return [];
   const out: string[] = [];
-  for (let i = 0; i < raw.length; i++) {
+  const n = raw.length <= MAX_TOKENS ? raw.length : MAX_TOKENS - 1;
+  for (let i = 0; i < n; i++) {
     const token = maskToken(raw[i]!);
     if (token === WILDCARD && out[out.length - 1] === WILDCARD) continue;
     out.push(token);
   }
+  if (raw.length > n && out[out.length - 1] !== WILDCARD) out.push(WILDCARD);
   return out;
 }
 

@@ -43,6 +43,8 @@ async function* fileLines(path: string, service: string, window: TimeWindow, sig
   let lastAt: number | null = null;
   try {
     for await (const raw of reader) {
+      // readline hands out lines it has buffered even after the stream was aborted.
+      signal.throwIfAborted();
       if (raw.trim() === '') continue;
       const parsed = parseLogLine(raw);
       // A line without its own timestamp (a stack trace frame) belongs to the entry above it.

@@ -17,21 +17,22 @@ export type LokiOptions = {
   limit?: number;
 };
 
-/** The documented query_range answer for a log query (a metric query answers with a matrix). */
+/** The documented query_range answer; `result` depends on `resultType`. */
 export const LokiQueryRangeResponse = z.object({
   status: z.literal('success'),
-  data: z.object({
-    resultType: z.string(),
-    result: z.array(
-      z.object({
-        stream: z.record(z.string(), z.string()),
-        // Newer Loki may add structured metadata as a third element.
-        values: z.array(z.tuple([z.string().regex(/^\d+$/), z.string()], z.unknown())),
-      }),
-    ),
-  }),
+  data: z.object({ resultType: z.string(), result: z.unknown() }),
 });
 export type LokiQueryRangeResponse = z.infer<typeof LokiQueryRangeResponse>;
+
+/** `result` of a log query (resultType `streams`); a metric query answers with a matrix instead. */
+export const LokiStreams = z.array(
+  z.object({
+    stream: z.record(z.string(), z.string()),
+    // Newer Loki may add structured metadata as a third element.
+    values: z.array(z.tuple([z.string().regex(/^\d+$/), z.string()], z.unknown())),
+  }),
+);
+export type LokiStreams = z.infer<typeof LokiStreams>;
 
 export class LokiError extends AppError {
   readonly status: number | null;
@@ -65,11 +66,13 @@ export function createLokiSource(opts: LokiOptions): LogSource {
       throw new LokiError(`Loki query_range answered with something other than JSON: ${body.slice(0, 200)}`, res.status);
     }
     const parsed = LokiQueryRangeResponse.safeParse(json);
-    if (!parsed.success) throw new LokiError(`Loki query_range answer has an unexpected shape: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, res.status);
-    const { resultType, result } = parsed.data.data;
+    if (!parsed.success) throw shapeError(parsed.error, res.status);
+    const { resultType } = parsed.data.data;
     if (resultType !== 'streams') throw new LokiError(`Loki answered with ${resultType}, not streams: logs.loki must be a log query, not a metric query ("${query}")`, res.status);
+    const streams = LokiStreams.safeParse(parsed.data.data.result);
+    if (!streams.success) throw shapeError(streams.error, res.status, ['data', 'result']);
     const entries: Entry[] = [];
-    for (const { stream, values } of result) {
+    for (const { stream, values } of streams.data) {
       const streamKey = JSON.stringify(stream);
       for (const [ns, line] of values) entries.push({ ns: BigInt(ns), line, stream, key: `${streamKey}\n${line}` });
     }
@@ -118,6 +121,11 @@ function toLogLine(e: Entry, service: string): LogLine {
     if (level) break;
   }
   return { at: new Date(Number(e.ns / 1_000_000n)), level: level ?? parsed.level, message: parsed.message, service, source: 'loki' };
+}
+
+function shapeError(error: z.ZodError, status: number, prefix: PropertyKey[] = []): LokiError {
+  const issues = error.issues.map((i) => `${[...prefix, ...i.path].map(String).join('.')}: ${i.message}`).join('; ');
+  return new LokiError(`Loki query_range answer has an unexpected shape: ${issues}`, status);
 }
 
 /** Loki answers errors as plain text, some proxies as JSON ({error} or {message}). */

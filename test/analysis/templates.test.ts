@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createTemplateMiner, maskLine, WILDCARD } from '../../src/analysis/templates.ts';
+import { createTemplateMiner, MAX_TOKENS, maskLine, WILDCARD } from '../../src/analysis/templates.ts';
 
 describe('maskLine', () => {
   const cases: [string, string][] = [
@@ -23,6 +23,14 @@ describe('maskLine', () => {
     ['', ''],
   ];
   for (const [line, masked] of cases) it(JSON.stringify(line), () => assert.equal(maskLine(line), masked));
+
+  it('ends a very long line in one <*>', () => {
+    const words = Array.from({ length: MAX_TOKENS + 50 }, (_, i) => `w${String.fromCharCode(97 + (i % 26))}`);
+    const masked = maskLine(words.join(' ')).split(' ');
+    assert.equal(masked.length, MAX_TOKENS);
+    assert.deepEqual(masked.slice(-2), [words[MAX_TOKENS - 2], WILDCARD]);
+    assert.equal(maskLine(words.slice(0, MAX_TOKENS).join(' ')), words.slice(0, MAX_TOKENS).join(' '));
+  });
 
   it('merges consecutive variables into one, so variable-length lists share a template', () => {
     assert.equal(maskLine('delete blocks 1 2 3 4 5 now'), 'delete blocks <*> now');
