@@ -6,7 +6,7 @@
 import type { AgentReport, Alert, Evidence, Hypothesis } from '../src/artifacts.ts';
 import { type Catalog, dependenciesOf, dependsOnTransitively, neighbourhood } from '../src/catalog.ts';
 import type { ProbeResult } from '../src/sources/types.ts';
-import type { Agent, AgentContext } from './types.ts';
+import { noSignal, type Agent, type AgentContext } from './types.ts';
 
 const HOPS = 2;
 
@@ -68,10 +68,6 @@ export const dependenciesAgent: Agent = {
     return report(ctx, states, unhealthy, origins, focus);
   },
 };
-
-function noSignal(summary: string): AgentReport {
-  return { status: 'no_signal', summary, hypotheses: [], evidence: [], onset: null, cost: { usd: 0, tokens: 0 } };
-}
 
 function groupFiring(alerts: Alert[], catalog: Catalog): Map<string, Alert[]> {
   const map = new Map<string, Alert[]>();

@@ -5,7 +5,7 @@
 import { type AgentReport, type Evidence, type Hypothesis, type HypothesisKind, incidentKey } from '../src/artifacts.ts';
 import { dependenciesOf, dependsOnTransitively, neighbourhood } from '../src/catalog.ts';
 import type { PastIncident } from '../src/sources/types.ts';
-import type { Agent, AgentContext } from './types.ts';
+import { noSignal, type Agent, type AgentContext } from './types.ts';
 
 const TOP = 3;
 /** How many symptom-only matches to score the top ones against; a top match outside them has weak symptoms. */
@@ -62,7 +62,7 @@ export const historyAgent: Agent = {
       const best = scored[0];
       const why = best && !symptomScores.has(best.match.key) ? 'shares only its service' : 'shares too little';
       const weakest = best ? `; the best match, ${best.match.key} "${clip(best.match.title, 80)}", ${why} (strength ${best.strength.toFixed(2)})` : '';
-      return { status: 'no_signal', summary: `No similar past incident (searched ${searched})${weakest}.`, hypotheses: [], evidence: [], onset: null, cost: { usd: 0, tokens: 0 } };
+      return noSignal(`No similar past incident (searched ${searched})${weakest}.`);
     }
 
     const evidence: Evidence[] = [];

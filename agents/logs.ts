@@ -8,7 +8,7 @@ import type { Evidence, Hypothesis } from '../src/artifacts.ts';
 import { createTemplateMiner, type TemplateMiner } from '../src/analysis/templates.ts';
 import { type CatalogService, dependenciesOf, dependentsOf } from '../src/catalog.ts';
 import type { LogSource, TimeWindow } from '../src/sources/types.ts';
-import type { Agent, AgentContext } from './types.ts';
+import { noSignal, type Agent, type AgentContext } from './types.ts';
 
 const MAX_EVIDENCE = 10;
 const MAX_HYPOTHESES = 3;
@@ -126,7 +126,6 @@ export const logsAgent: Agent = {
   },
 };
 
-const noSignal = (summary: string) => ({ status: 'no_signal' as const, summary, hypotheses: [], evidence: [], onset: null, cost: { usd: 0, tokens: 0 } });
 
 /** Files need `logs.files`, Loki needs `logs.loki`; any other source decides for itself. */
 function covers(source: LogSource, service: CatalogService): boolean {

@@ -7,7 +7,7 @@ import type { Evidence, Hypothesis, HypothesisKind } from '../src/artifacts.ts';
 import { anomalyStrength, DEFAULT_MIN_Z, isSignificant, scoreSeries, type SeriesScore, Z_CAP } from '../src/analysis/anomaly.ts';
 import { type Catalog, CatalogService, neighbourhood } from '../src/catalog.ts';
 import type { Series, TimeWindow } from '../src/sources/types.ts';
-import type { Agent, AgentContext } from './types.ts';
+import { noSignal, type Agent, type AgentContext } from './types.ts';
 
 const MAX_EVIDENCE = 10;
 /** Points per series the step aims for: enough to place a change point, few enough to stay fast. */
@@ -217,7 +217,7 @@ export const metricsAgent: Agent = {
   async investigate(ctx) {
     const services = targetServices(ctx);
     if (!services.length) {
-      return { status: 'no_signal', summary: 'No service is known for this incident, so there were no series to compare.', hypotheses: [], evidence: [], onset: null, cost: { usd: 0, tokens: 0 } };
+      return noSignal('No service is known for this incident, so there were no series to compare.');
     }
     const { baseline, incident } = ctx.windows;
     const window = { start: new Date(Math.min(baseline.start.getTime(), incident.start.getTime())), end: incident.end };
@@ -237,14 +237,7 @@ export const metricsAgent: Agent = {
       .reduce<Scored | null>((best, s) => (!best || s.score.changePointMs! < best.score.changePointMs! ? s : best), null);
     if (!earliest) {
       const what = series.length ? `${scored.length} series` : 'no series returned';
-      return {
-        status: 'no_signal',
-        summary: `No metric shifted (|z| ≥ ${DEFAULT_MIN_Z} against a ${Math.round((incident.start.getTime() - baseline.start.getTime()) / 60_000)} min baseline) for ${names}: ${what}${tail}.`,
-        hypotheses: [],
-        evidence: [],
-        onset: null,
-        cost: { usd: 0, tokens: 0 },
-      };
+      return noSignal(`No metric shifted (|z| ≥ ${DEFAULT_MIN_Z} against a ${Math.round((incident.start.getTime() - baseline.start.getTime()) / 60_000)} min baseline) for ${names}: ${what}${tail}.`);
     }
 
     const onsetOrder = [...significant].sort((a, b) => (a.score.changePointMs ?? Infinity) - (b.score.changePointMs ?? Infinity));

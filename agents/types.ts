@@ -43,3 +43,8 @@ export type Agent = {
   prerequisites(env: { config: Config; catalog: Catalog; sources: Sources }): Prerequisite;
   investigate(ctx: AgentContext): Promise<AgentReport>;
 };
+
+/** The report of an agent that looked and found nothing; `summary` says what it checked. */
+export function noSignal(summary: string): AgentReport {
+  return { status: 'no_signal', summary, hypotheses: [], evidence: [], onset: null, cost: { usd: 0, tokens: 0 } };
+}
