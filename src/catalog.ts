@@ -9,13 +9,23 @@ import { z } from 'zod';
 import { HypothesisKind, Risk } from './artifacts.ts';
 import { ConfigError } from './errors.ts';
 
+export const ActionKindName = z.enum(['webhook', 'command', 'rollout']);
+
 export const CatalogAction = z.strictObject({
-  name: z.string().min(1),
+  name: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/i, 'letters, digits, _ -'),
   title: z.string().min(1),
   /** Hypothesis kinds this action remedies, e.g. bad_deploy → rollback. */
   remedies: z.array(HypothesisKind).min(1),
   risk: Risk.default('medium'),
   reversible: z.boolean().default(false),
+  /** The action that undoes this one (by name, on the same service). */
+  reverse: z.string().nullable().default(null),
+  /** How it runs; an action without a kind is advice only and is never executed. */
+  kind: ActionKindName.nullable().default(null),
+  /** Kind-specific parameters, checked against the kind's schema when the bot starts. */
+  params: z.record(z.string(), z.unknown()).default({}),
+  /** Top-level actions name the services they apply to; actions under a service apply to it. */
+  services: z.array(z.string()).default([]),
 });
 export type CatalogAction = z.infer<typeof CatalogAction>;
 
@@ -46,6 +56,8 @@ export type CatalogService = z.infer<typeof CatalogService>;
 
 export const CatalogFile = z.strictObject({
   services: z.array(CatalogService).default([]),
+  /** Actions shared by several services (each names its `services`). */
+  actions: z.array(CatalogAction).default([]),
   /** CSV metric files (demo and evaluations), relative to the catalog file. */
   metrics_csv: z.array(z.string()).default([]),
 });
@@ -61,11 +73,26 @@ export type Catalog = {
 export function parseCatalog(raw: unknown, baseDir: string, label = 'catalog'): Catalog {
   const result = CatalogFile.safeParse(raw ?? {});
   if (!result.success) throw new ConfigError(result.error.issues.map((i) => `${label}: ${i.path.join('.') || '(root)'}: ${i.message}`));
-  const { services, metrics_csv } = result.data;
-  const byName = new Map(services.map((s) => [s.name, s]));
+  const { services: declared, metrics_csv, actions: shared } = result.data;
   const problems: string[] = [];
+  const known = new Set(declared.map((s) => s.name));
+  for (const a of shared) {
+    if (a.services.length === 0) problems.push(`${label}: actions.${a.name} must name the services it applies to`);
+    for (const name of a.services) if (!known.has(name)) problems.push(`${label}: actions.${a.name}.services names unknown service "${name}"`);
+  }
+  // Every service carries the actions that apply to it: its own and the shared ones naming it.
+  const services = declared.map((s) => ({ ...s, actions: [...s.actions, ...shared.filter((a) => a.services.includes(s.name))] }));
+  const byName = new Map(services.map((s) => [s.name, s]));
   if (byName.size !== services.length) problems.push(`${label}: service names must be unique`);
-  for (const s of services) for (const d of s.depends_on) if (!byName.has(d)) problems.push(`${label}: ${s.name}.depends_on names unknown service "${d}"`);
+  for (const s of services) {
+    for (const d of s.depends_on) if (!byName.has(d)) problems.push(`${label}: ${s.name}.depends_on names unknown service "${d}"`);
+    const names = new Set<string>();
+    for (const a of s.actions) {
+      if (names.has(a.name)) problems.push(`${label}: ${s.name} has two actions named "${a.name}"`);
+      names.add(a.name);
+    }
+    for (const a of s.actions) if (a.reverse && !names.has(a.reverse)) problems.push(`${label}: ${s.name}.${a.name}.reverse names unknown action "${a.reverse}"`);
+  }
   if (problems.length) throw new ConfigError(problems);
   return { services, byName, baseDir, metricsCsv: metrics_csv.map((p) => resolve(baseDir, p)) };
 }

@@ -14,6 +14,10 @@ export type Mode = z.infer<typeof Mode>;
 export const Severity = z.enum(['sev1', 'sev2', 'sev3', 'sev4']);
 export type Severity = z.infer<typeof Severity>;
 
+/** shadow: say what would run; suggest: show, no buttons; approve: buttons; auto: low risk runs at once. */
+export const Autonomy = z.enum(['shadow', 'suggest', 'approve', 'auto']);
+export type Autonomy = z.infer<typeof Autonomy>;
+
 const port = z.coerce.number().int().min(0).max(65535);
 const positiveInt = z.coerce.number().int().positive();
 const bool = z.preprocess((v) => (v === 'true' || v === '1' ? true : v === 'false' || v === '0' ? false : v), z.boolean());
@@ -96,6 +100,25 @@ export const Config = z
         /** Bearer token CI uses for POST /events/change. */
         changeEventsToken: z.string().min(16, 'must be at least 16 characters').optional(),
         probeTimeoutMs: positiveInt.default(3000),
+      })
+      .prefault({}),
+    remediation: z
+      .strictObject({
+        /** Autonomy by risk when no policy names the action. */
+        autonomy: z.strictObject({ low: Autonomy.default('approve'), medium: Autonomy.default('approve'), high: Autonomy.default('approve') }).prefault({}),
+        /** Per action and service (`*` for any): autonomy and approvers. */
+        policies: z
+          .array(z.strictObject({ action: z.string().min(1), service: z.string().min(1).default('*'), autonomy: Autonomy.optional(), approvers: z.array(z.string().regex(/^[US][A-Z0-9]+$/, 'a user id (U…) or user-group id (S…)')).optional() }))
+          .default([]),
+        /** Who may approve when no policy says otherwise: user ids (U…) or user-group ids (S…). Nobody by default. */
+        approvers: z.array(z.string().regex(/^[US][A-Z0-9]+$/, 'a user id (U…) or user-group id (S…)')).default([]),
+        /** Who may switch autonomy off and on, besides the workspace's own admins. */
+        admins: z.array(z.string().regex(/^U[A-Z0-9]+$/, 'a user id (U…)')).default([]),
+        expiryMinutes: positiveInt.default(30),
+        cooldownMinutes: z.coerce.number().int().nonnegative().default(15),
+        maxExecutionsPerIncident: positiveInt.default(3),
+        /** Executables `command` actions may run (absolute paths). */
+        allowedExecutables: z.array(z.string().startsWith('/', 'an absolute path')).default([]),
       })
       .prefault({}),
     local: z
@@ -237,4 +260,9 @@ function merge(target: Record<string, unknown>, source: Record<string, unknown>)
       target[k] = v;
     }
   }
+}
+
+/** Secrets are named by environment variable in the catalog; this is the one place that reads them. */
+export function secretFromEnv(name: string): string | undefined {
+  return /^[A-Z_][A-Z0-9_]*$/.test(name) ? process.env[name] : undefined;
 }
