@@ -1,11 +1,12 @@
 /** The coordinator's conclusion: ranked causes with their score breakdown and evidence, or an abstention. */
 import type { Conclusion, Evidence, RankedCause } from '../src/artifacts.ts';
+import type { Proposal } from '../src/db/proposals.ts';
+import { proposalBlocks, RISK_ICON } from './proposalBlocks.ts';
 import { joinWithin, mrkdwnText, safeLink, truncate } from './escape.ts';
 import { evidenceLine } from './findingCard.ts';
 import { LIMITS } from './limits.ts';
 import type { KnownBlock, SlackMessage } from './message.ts';
 
-const RISK_ICON = { low: '🟢', medium: '🟡', high: '🔴' } as const;
 const section = (text: string): KnownBlock => ({ type: 'section', text: { type: 'mrkdwn', text: truncate(text, LIMITS.sectionText) } });
 
 export function breakdownLine(c: RankedCause): string {
@@ -19,7 +20,10 @@ function causeSection(rank: number, c: RankedCause, evidence: Map<string, Eviden
   return section(`${head}\n${joinWithin(cited.map(evidenceLine), LIMITS.sectionText - head.length - 10, 3)}`);
 }
 
-export function conclusionCard(key: string, c: Conclusion): SlackMessage {
+/** Proposals shown with their state and buttons; at most this many, so the card stays within 50 blocks. */
+const MAX_PROPOSALS = 5;
+
+export function conclusionCard(key: string, c: Conclusion, proposals: Proposal[] = []): SlackMessage {
   const evidence = new Map(c.evidence.map((e) => [e.id, e]));
   const blocks: KnownBlock[] = [];
   if (c.abstained) {
@@ -34,7 +38,15 @@ export function conclusionCard(key: string, c: Conclusion): SlackMessage {
   }
   if (c.checkNext.length) blocks.push(section(`*What to check*\n${joinWithin(c.checkNext.map((x) => `• ${mrkdwnText(x, 400)}`), 2500, 6)}`));
   if (c.ruledOut.length) blocks.push(section(`*Ruled out*\n${joinWithin(c.ruledOut.map((r) => `• ${mrkdwnText(r.what, 250)} — ${mrkdwnText(r.why, 250)}`), 2500, 6)}`));
-  if (c.actions.length) {
+  const primary = proposals.filter((p) => p.undoOf === null);
+  if (primary.length) {
+    blocks.push(section('*Proposed actions*'));
+    for (const p of primary.slice(0, MAX_PROPOSALS)) {
+      const undo = proposals.find((u) => u.undoOf === p.id);
+      blocks.push(...proposalBlocks(p, Boolean(undo && undo.state === 'succeeded')));
+      if (undo) blocks.push(...proposalBlocks(undo, false));
+    }
+  } else if (c.actions.length) {
     const lines = c.actions.map((a) => `• ${RISK_ICON[a.risk]} ${mrkdwnText(a.title, 200)} _(${mrkdwnText(a.action, 60)} on ${mrkdwnText(a.service, 80)}, ${a.risk} risk${a.reversible ? ', reversible' : ''})_${a.runbookUrl ? ` · ${safeLink(a.runbookUrl, 'runbook')}` : ''}`);
     blocks.push(section(`*Proposed actions*\n${joinWithin(lines, 2500, 5)}`));
     blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: 'Autonomy: suggest. Actions are shown for a person to carry out; nothing runs from here.' }] });

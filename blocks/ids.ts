@@ -3,7 +3,18 @@ import { z } from 'zod';
 
 export const ActionIds = {
   resolveIncident: 'incident.resolve',
+  approveAction: 'action.approve',
+  rejectAction: 'action.reject',
+  undoAction: 'action.undo',
 } as const;
+
+/** callback_id of modals. */
+export const ViewIds = {
+  rejectReason: 'action.reject.reason',
+} as const;
+
+/** block_id / action_id of the reject modal's reason input. */
+export const RejectReasonInput = { block: 'reason', action: 'reason' } as const;
 
 export const BlockIds = {
   incidentActions: 'incident.actions',
@@ -12,3 +23,7 @@ export const BlockIds = {
 /** The `value` of every incident-scoped button; parsed with zod when the click arrives. */
 export const IncidentButtonValue = z.object({ incidentId: z.number().int().positive() });
 export type IncidentButtonValue = z.infer<typeof IncidentButtonValue>;
+
+/** The `value` of Approve / Reject / Undo buttons, and the reject modal's private_metadata. */
+export const ProposalRef = z.object({ proposalId: z.number().int().positive() });
+export type ProposalRef = z.infer<typeof ProposalRef>;

@@ -10,6 +10,10 @@ import { changeEventsRoute } from './ingest/changeEventsRoute.ts';
 import { indexResolvedIncident } from './sources/history.ts';
 import { createSources } from './sources/index.ts';
 import { historyRecord } from './coordinator/historyRecord.ts';
+import { type ProposalsRepo, proposalsRepo } from './db/proposals.ts';
+import { Remediation } from './remediation/service.ts';
+import { checkCatalogActions } from './remediation/catalogActions.ts';
+import { secretFromEnv } from './config.ts';
 import { auditTrail } from './audit/trail.ts';
 import { alertsRepo } from './db/alerts.ts';
 import { type Db, openDb } from './db/connection.ts';
@@ -34,6 +38,8 @@ export type Bot = {
   catalog: Catalog;
   /** null when investigation.enabled is false. */
   crew: Crew | null;
+  remediation: Remediation;
+  proposals: ProposalsRepo;
   outbox: OutboxRepo;
   drainer: OutboxDrainer;
   bolt: BoltHandle;
@@ -80,6 +86,7 @@ export async function startBot(configured: Config, options: StartOptions = {}): 
       onDelivered: options.onDelivered,
     });
     const catalog = loadCatalog(config.catalog.path);
+    checkCatalogActions(catalog, config.catalog.path ?? 'catalog');
     const investigations = investigationsRepo(db);
     const audit = auditTrail(db);
     let crew: Crew | null = null;
@@ -111,8 +118,10 @@ export async function startBot(configured: Config, options: StartOptions = {}): 
       onResolved: (incident) => indexResolvedIncident(db, historyRecord(incident, incidents, investigations)),
     });
     const sources = createSources(config, catalog, db);
-    if (config.investigation.enabled) crew = new Crew({ config, catalog, sources, agents: options.agents ?? AGENTS, incidents, investigations, log: log.child('crew') });
-    const bolt = createBolt(transport, { botToken: botToken!, signingSecret, appToken, apiUrl }, { config, incidents, investigations, crew, log });
+    const proposals = proposalsRepo(db);
+    const remediation = new Remediation({ config, catalog, incidents, investigations, proposals, slack: createStartupClient(botToken!, apiUrl, log), secret: secretFromEnv, log: log.child('remediation') });
+    if (config.investigation.enabled) crew = new Crew({ config, catalog, sources, agents: options.agents ?? AGENTS, incidents, investigations, remediation, log: log.child('crew') });
+    const bolt = createBolt(transport, { botToken: botToken!, signingSecret, appToken, apiUrl }, { config, incidents, investigations, crew, remediation, proposals, log });
     await bolt.start();
     const server = createHttpServer({
       routes: {
@@ -130,16 +139,18 @@ export async function startBot(configured: Config, options: StartOptions = {}): 
     });
     const url = await listen(server, config.server.port, config.server.host);
     drainer.start();
+    remediation.start();
     log.info(`incident-crew listening on ${url} (${config.mode} mode)`);
 
     return {
-      config, url, db, incidents, investigations, catalog, crew, outbox, drainer, bolt, server,
+      config, url, db, incidents, investigations, catalog, crew, remediation, proposals, outbox, drainer, bolt, server,
       async stop() {
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           server.closeAllConnections();
         });
         await crew?.stop();
+        await remediation.stop();
         await bolt.stop();
         await drainer.stop();
         db.close();

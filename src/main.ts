@@ -55,11 +55,14 @@ export async function startLocal(configured: Config, log: Logger, options: Local
   await workspace.start();
   const alertToken = config.alertmanager.token ?? randomBytes(16).toString('hex');
   try {
+    // The local workspace's people can approve unless the config says who may.
+    const remediation = config.remediation.approvers.length ? config.remediation : { ...config.remediation, approvers: ['U0ALICE', 'U0BOB', 'S0ONCALL'] };
     const bot = await startBot(
       {
         ...config,
         slack: { ...config.slack, botToken: workspace.botToken, signingSecret: workspace.signingSecret, apiUrl: workspace.apiUrl },
         alertmanager: { token: alertToken },
+        remediation,
       },
       { log, agents: options.agents },
     );

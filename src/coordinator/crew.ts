@@ -15,6 +15,7 @@ import type { InvestigationsRepo } from '../db/investigations.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
 import type { IncidentService } from '../incidents/service.ts';
 import type { Logger } from '../log.ts';
+import type { Remediation } from '../remediation/service.ts';
 import type { Sources } from '../sources/types.ts';
 import { decisiveLead, rankCauses, synthesize } from './synthesis.ts';
 import { onsetOf, windowsFor } from './windows.ts';
@@ -26,6 +27,8 @@ export type CrewDeps = {
   agents: readonly Agent[];
   incidents: IncidentService;
   investigations: InvestigationsRepo;
+  /** Turns the conclusion's actions into proposals (null: actions are only listed). */
+  remediation?: Pick<Remediation, 'propose' | 'afterPropose'> | null;
   log: Logger;
 };
 
@@ -188,14 +191,17 @@ export class Crew {
       incidentId, runId: run.id, findings: repo.latestFindings(incidentId).filter((f) => known.has(f.agent)), notes: repo.notes(incidentId),
       catalog, onset, abstainBelow: settings.abstainBelow,
     });
-    incidents.transact((tx) => {
-      repo.addConclusion(conclusion);
+    const proposals = incidents.transact((tx) => {
+      const stored = repo.addConclusion(conclusion);
       repo.finishRun(run.id, new Date().toISOString());
       const top = conclusion.ranked[0];
-      tx.audit({ actor: 'coordinator', type: 'conclusion.recorded', incidentId, payload: { runId: run.id, abstained: conclusion.abstained, top: top ? { service: top.service, kind: top.kind, score: top.score } : null, actions: conclusion.actions.map((a) => a.id) } });
-      tx.reply(incidentId, conclusionCard(incidentKey(incidentId), conclusion));
+      tx.audit({ actor: 'coordinator', type: 'conclusion.recorded', incidentId, payload: { runId: run.id, conclusionId: stored.id, abstained: conclusion.abstained, top: top ? { service: top.service, kind: top.kind, score: top.score } : null, actions: conclusion.actions.map((a) => a.id) } });
+      const proposed = this.d.remediation?.propose(tx, incidents.get(incidentId)!, conclusion, stored.id, requestedBy) ?? [];
+      tx.reply(incidentId, conclusionCard(incidentKey(incidentId), conclusion, proposed), stored.messageKey);
       tx.updateRoot(incidentId);
+      return proposed;
     });
+    this.d.remediation?.afterPropose(proposals);
     return conclusion;
   }
 }

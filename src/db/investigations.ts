@@ -35,7 +35,8 @@ export function investigationsRepo(db: Db) {
   const latestFindings = db.prepare(`SELECT f.body FROM findings f
     WHERE f.incident_id = ? AND f.id = (SELECT MAX(g.id) FROM findings g WHERE g.incident_id = f.incident_id AND g.agent = f.agent) ORDER BY f.id`);
   const costSpent = db.prepare(`SELECT COALESCE(SUM(json_extract(body, '$.cost.usd')), 0) AS usd FROM findings WHERE incident_id = ?`);
-  const insertConclusion = db.prepare('INSERT INTO conclusions (incident_id, run_id, body, created_at) VALUES (?, ?, ?, ?)');
+  const insertConclusion = db.prepare('INSERT INTO conclusions (incident_id, run_id, body, created_at, message_key) VALUES (?, ?, ?, ?, ?)');
+  const conclusionById = db.prepare('SELECT body, message_key FROM conclusions WHERE id = ?');
   const latestConclusion = db.prepare('SELECT body FROM conclusions WHERE incident_id = ? ORDER BY id DESC LIMIT 1');
   const insertNote = db.prepare('INSERT INTO incident_notes (incident_id, author, text, created_at) VALUES (?, ?, ?, ?)');
   const notes = db.prepare('SELECT id, author, text, created_at AS at FROM incident_notes WHERE incident_id = ? ORDER BY id');
@@ -65,8 +66,15 @@ export function investigationsRepo(db: Db) {
     costSpentUsd(incidentId: number): number {
       return (costSpent.get(incidentId) as { usd: number }).usd;
     },
-    addConclusion(c: Conclusion): void {
-      insertConclusion.run(c.incidentId, c.runId, JSON.stringify(c), c.createdAt);
+    /** Stores the conclusion with the key its card is posted under (one conclusion per run). */
+    addConclusion(c: Conclusion): { id: number; messageKey: string } {
+      const messageKey = `conclusion:run:${c.runId}`;
+      const id = Number(insertConclusion.run(c.incidentId, c.runId, JSON.stringify(c), c.createdAt, messageKey).lastInsertRowid);
+      return { id, messageKey };
+    },
+    conclusion(id: number): { conclusion: Conclusion; messageKey: string } | undefined {
+      const r = conclusionById.get(id) as { body: string; message_key: string } | undefined;
+      return r && { conclusion: Conclusion.parse(JSON.parse(r.body)), messageKey: r.message_key };
     },
     latestConclusion(incidentId: number): Conclusion | undefined {
       const r = latestConclusion.get(incidentId) as Row | undefined;

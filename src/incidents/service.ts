@@ -34,7 +34,9 @@ export type IncidentServiceDeps = {
 export type Tx = {
   audit: AuditTrail['append'];
   updateRoot(incidentId: number): void;
-  reply(incidentId: number, message: SlackMessage): void;
+  /** A thread reply; with a messageKey it can be updated later. */
+  reply(incidentId: number, message: SlackMessage, messageKey?: string): void;
+  updateMessage(incidentId: number, messageKey: string, message: SlackMessage): void;
 };
 
 export type AlertGroup = {
@@ -77,8 +79,8 @@ export function incidentService(d: IncidentServiceDeps) {
     d.outbox.enqueue({ incidentId: incident.id, channel: incident.channel, kind: 'post', messageKey: rootMessageKey(incident.id), message: rootMessage(incident) });
   const updateRoot = (incident: Incident) =>
     d.outbox.enqueue({ incidentId: incident.id, channel: incident.channel, kind: 'update', messageKey: rootMessageKey(incident.id), message: rootMessage(incident) });
-  const reply = (incident: Incident, message: SlackMessage) =>
-    d.outbox.enqueue({ incidentId: incident.id, channel: incident.channel, kind: 'post', threadKey: rootMessageKey(incident.id), message });
+  const reply = (incident: Incident, message: SlackMessage, messageKey?: string) =>
+    d.outbox.enqueue({ incidentId: incident.id, channel: incident.channel, kind: 'post', threadKey: rootMessageKey(incident.id), messageKey, message });
 
   const opened: Incident[] = [];
   const committed = <A extends unknown[], R>(fn: (...args: A) => R) => {
@@ -217,7 +219,9 @@ export function incidentService(d: IncidentServiceDeps) {
       fn({
         audit: (e) => d.audit.append(e),
         updateRoot: (id) => updateRoot(d.incidents.get(id)!),
-        reply: (id, message) => reply(d.incidents.get(id)!, message),
+        reply: (id, message, messageKey) => reply(d.incidents.get(id)!, message, messageKey),
+        updateMessage: (id, messageKey, message) =>
+          d.outbox.enqueue({ incidentId: id, channel: d.incidents.get(id)!.channel, kind: 'update', messageKey, message }),
       }),
     ),
 

@@ -70,9 +70,19 @@ export class SocketModeServer {
     });
   }
 
-  close(): void {
+  /**
+   * Closes every connection with a close frame, as Slack does, and waits (up to `graceMs`) for the
+   * handshakes: a connection cut without one makes Bolt's client leave a 30 s timer behind.
+   */
+  async close(graceMs = 1000): Promise<void> {
     clearInterval(this.pinger);
-    for (const s of this.sockets) s.terminate();
+    const sockets = [...this.sockets];
+    const closed = sockets.map((s) => (s.readyState === WebSocket.CLOSED ? Promise.resolve() : new Promise<void>((resolve) => s.once('close', () => resolve()))));
+    for (const s of sockets) if (s.readyState === WebSocket.OPEN) s.close(1001, 'going away');
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.all(closed), new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)))]);
+    clearTimeout(timer);
+    for (const s of sockets) s.terminate();
     this.sockets.clear();
     this.wss.close();
   }

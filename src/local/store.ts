@@ -1,5 +1,6 @@
 /** In-memory state of the local workspace, with change events for the page (SSE). */
 import { EventEmitter } from 'node:events';
+import type { View } from './views.ts';
 
 export type User = { id: string; name: string; real_name: string; is_admin: boolean; is_bot: boolean };
 export type Channel = { id: string; name: string; created: number; creator: string; members: Set<string> };
@@ -19,6 +20,12 @@ export type Message = {
   for_user?: string;
 };
 
+/** A user group (subteam); Slack ids start with S. Disabled groups are hidden unless include_disabled. */
+export type UserGroup = { id: string; handle: string; name: string; description: string; members: string[]; disabled: boolean; created: number };
+
+/** A modal open for a user, with the errors shown under its inputs after a refused submit. */
+export type OpenView = { user: string; view: View; errors?: Record<string, string> };
+
 export const TEAM = { id: 'T0LOCAL', name: 'Local Workspace', domain: 'local' } as const;
 export const APP_ID = 'A0INCIDENT';
 export const BOT = { user_id: 'U0BOT', bot_id: 'B0BOT', name: 'incident-crew' } as const;
@@ -30,7 +37,12 @@ export const DEFAULT_USERS: User[] = [
   { id: BOT.user_id, name: BOT.name, real_name: 'incident-crew', is_admin: false, is_bot: true },
 ];
 
-export type StoreEvent = { event: 'message' | 'ephemeral' | 'channel'; data: unknown };
+export const DEFAULT_USER_GROUPS: Omit<UserGroup, 'created'>[] = [
+  { id: 'S0ONCALL', handle: 'oncall', name: 'On-call', description: 'Whoever carries the pager', members: ['U0BOB', 'U0CAROL'], disabled: false },
+  { id: 'S0ADMINS', handle: 'sre-leads', name: 'SRE leads', description: 'Leads who approve risky changes', members: ['U0ALICE'], disabled: false },
+];
+
+export type StoreEvent = { event: 'message' | 'ephemeral' | 'channel' | 'usergroup' | 'view' | 'view_closed'; data: unknown };
 
 export class WorkspaceStore extends EventEmitter<{ change: [StoreEvent] }> {
   readonly users = new Map<string, User>(DEFAULT_USERS.map((u) => [u.id, u]));
@@ -38,6 +50,9 @@ export class WorkspaceStore extends EventEmitter<{ change: [StoreEvent] }> {
   /** Messages by channel, in ts order (roots and replies together, as conversations.history + replies). */
   readonly messages = new Map<string, Message[]>();
   readonly ephemerals: Message[] = [];
+  readonly userGroups = new Map<string, UserGroup>();
+  /** Open modals by view id, in the order they were opened. */
+  readonly views = new Map<string, OpenView>();
   private lastTsMicros = 0;
   private channelSeq = 0;
 
@@ -45,6 +60,56 @@ export class WorkspaceStore extends EventEmitter<{ change: [StoreEvent] }> {
     super();
     this.setMaxListeners(0);
     for (const name of ['incidents', 'general']) this.createChannel(name, 'U0ALICE');
+    const created = Math.floor(Date.now() / 1000);
+    for (const g of DEFAULT_USER_GROUPS) this.userGroups.set(g.id, { ...g, members: [...g.members], created });
+  }
+
+  /** Creates or changes a user group; every member must be a known user. */
+  setUserGroup(id: string, members: readonly string[], details: Partial<Pick<UserGroup, 'handle' | 'name' | 'description' | 'disabled'>> = {}): UserGroup {
+    if (!/^S[A-Z0-9]+$/.test(id)) throw new Error(`user group ids look like S0ONCALL, not ${JSON.stringify(id)}`);
+    const unknown = members.filter((m) => !this.users.has(m));
+    if (unknown.length) throw new Error(`unknown users for ${id}: ${unknown.join(', ')} (add them to store.users first)`);
+    const existing = this.userGroups.get(id);
+    const handle = details.handle ?? existing?.handle ?? id.slice(1).toLowerCase();
+    const group: UserGroup = {
+      id,
+      handle,
+      name: details.name ?? existing?.name ?? handle,
+      description: details.description ?? existing?.description ?? '',
+      members: [...new Set(members)],
+      disabled: details.disabled ?? existing?.disabled ?? false,
+      created: existing?.created ?? Math.floor(Date.now() / 1000),
+    };
+    this.userGroups.set(id, group);
+    this.emit('change', { event: 'usergroup', data: userGroupRef(group) });
+    return group;
+  }
+
+  openView(user: string, view: View): void {
+    this.views.set(view.id, { user, view });
+    this.emit('change', { event: 'view', data: { user, view } });
+  }
+
+  /** Replaces an open view's content (response_action update), or records errors shown under its inputs. */
+  changeView(id: string, change: { view?: View; errors?: Record<string, string> }): void {
+    const open = this.views.get(id);
+    if (!open) return;
+    if (change.view) open.view = change.view;
+    if (change.errors && Object.keys(change.errors).length) open.errors = change.errors;
+    else delete open.errors;
+    this.emit('change', { event: 'view', data: open });
+  }
+
+  closeView(id: string): void {
+    const open = this.views.get(id);
+    if (!open) return;
+    this.views.delete(id);
+    this.emit('change', { event: 'view_closed', data: { user: open.user, view_id: id } });
+  }
+
+  /** The views open for a user, oldest first (the last one is on top). */
+  viewsFor(user: string): OpenView[] {
+    return [...this.views.values()].filter((v) => v.user === user);
   }
 
   /** Unique, increasing message timestamps in Slack's `seconds.micros` format. */
@@ -134,6 +199,8 @@ export class WorkspaceStore extends EventEmitter<{ change: [StoreEvent] }> {
       team: { id: TEAM.id, name: TEAM.name },
       bot: { user_id: BOT.user_id, name: BOT.name },
       users: [...this.users.values()],
+      usergroups: [...this.userGroups.values()].map(userGroupRef),
+      views: [...this.views.values()],
       channels: [...this.channels.values()].map(channelView),
       messages: [...this.messages.values()].flat(),
       ephemerals: this.ephemerals,
@@ -142,6 +209,8 @@ export class WorkspaceStore extends EventEmitter<{ change: [StoreEvent] }> {
 }
 
 export const channelView = (c: Channel) => ({ id: c.id, name: c.name });
+/** What the page needs to show <!subteam^S…> as @handle. */
+export const userGroupRef = (g: UserGroup) => ({ id: g.id, handle: g.handle, name: g.name });
 
 export function conversationView(c: Channel, forUser: string) {
   return {

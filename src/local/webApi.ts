@@ -2,10 +2,10 @@
  * The Web API subset the bot uses, answering exactly as Slack does: HTTP 200 with
  * `{ ok: false, error }` for API errors, HTTP 429 + Retry-After when rate limited.
  */
-import { randomBytes } from 'node:crypto';
 import { checkMessage } from '../../blocks/limits.ts';
-import { APP_ID, BOT, conversationView, type Message, TEAM, type WorkspaceStore } from './store.ts';
+import { APP_ID, BOT, conversationView, type Message, TEAM, type UserGroup, type WorkspaceStore } from './store.ts';
 import type { ChannelRateLimiter } from './rateLimit.ts';
+import { checkView, createView, VIEW_LIMITS } from './views.ts';
 
 export type ApiReply = { status: number; body: Record<string, unknown>; headers?: Record<string, string> };
 export type Args = Record<string, unknown>;
@@ -18,13 +18,18 @@ export type ApiContext = {
   baseUrl: () => string;
   /** Issues a one-time Socket Mode ticket. */
   socketTicket: () => string;
-  /** trigger_ids handed out with commands and clicks: views.open accepts them for 3 seconds. */
-  triggers: Map<string, number>;
+  /** trigger_ids handed out with commands and clicks: views.open accepts each once, for 3 seconds. */
+  triggers: Map<string, Trigger>;
 };
+
+/** A trigger_id: when it was issued, for whom (the modal opens for that user), and whether views.open used it. */
+export type Trigger = { issuedAt: number; user: string; exchanged?: boolean };
 
 const ok = (body: Record<string, unknown> = {}): ApiReply => ({ status: 200, body: { ok: true, ...body } });
 const err = (error: string, extra: Record<string, unknown> = {}): ApiReply => ({ status: 200, body: { ok: false, error, ...extra } });
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
+const flag = (v: unknown): boolean => v === true || v === 'true' || v === '1' || v === 1;
+const invalidArguments = (problems: string[]): ApiReply => err('invalid_arguments', { response_metadata: { messages: problems.map((p) => `[ERROR] ${p}`) } });
 
 /** Form fields arrive as strings: blocks may be a JSON string. */
 function jsonArg(v: unknown): unknown {
@@ -153,7 +158,12 @@ export function handleWebApi(method: string, args: Args, token: string | undefin
     case 'users.info': {
       const user = store.users.get(str(args.user) ?? '');
       if (!user) return err('user_not_found');
-      return ok({ user: { ...user, team_id: TEAM.id, deleted: false, profile: { real_name: user.real_name, display_name: user.name } } });
+      return ok({
+        user: {
+          ...user, team_id: TEAM.id, deleted: false, is_owner: false, is_primary_owner: false, is_restricted: false, is_ultra_restricted: false,
+          profile: { real_name: user.real_name, display_name: user.name },
+        },
+      });
     }
 
     case 'reactions.add': {
@@ -177,14 +187,60 @@ export function handleWebApi(method: string, args: Args, token: string | undefin
     case 'views.open': {
       const trigger = str(args.trigger_id);
       const issued = trigger ? ctx.triggers.get(trigger) : undefined;
-      if (!trigger || issued === undefined) return err('invalid_trigger_id');
-      if (Date.now() - issued > 3000) return err('expired_trigger_id');
-      const view = jsonArg(args.view);
-      if (!view || typeof view !== 'object') return err('invalid_arguments');
-      return ok({ view: { ...(view as object), id: `V${randomBytes(5).toString('hex').toUpperCase()}`, team_id: TEAM.id, app_id: APP_ID } });
+      if (!trigger || !issued) return err('invalid_trigger_id');
+      if (issued.exchanged) return err('exchanged_trigger_id');
+      if (Date.now() - issued.issuedAt > 3000) return err('expired_trigger_id');
+      if (args.view === undefined || args.view === '') return invalidArguments(['missing required field: view']);
+      const raw = jsonArg(args.view);
+      if (typeof raw === 'symbol') return invalidArguments(['view must be a JSON-encoded object [json-pointer:/view]']);
+      if (JSON.stringify(raw).length > VIEW_LIMITS.bytes) return err('view_too_large');
+      const problems = checkView(raw);
+      if (problems.length) return invalidArguments(problems);
+      issued.exchanged = true;
+      const view = createView(raw as Record<string, unknown>);
+      store.openView(issued.user, view);
+      return ok({ view });
+    }
+
+    case 'usergroups.list': {
+      const includeUsers = flag(args.include_users);
+      const groups = [...store.userGroups.values()].filter((g) => flag(args.include_disabled) || !g.disabled);
+      return ok({ usergroups: groups.map((g) => userGroupView(g, includeUsers)) });
+    }
+
+    case 'usergroups.users.list': {
+      const id = str(args.usergroup);
+      if (!id) return invalidArguments(['missing required field: usergroup']);
+      const group = store.userGroups.get(id);
+      if (!group || (group.disabled && !flag(args.include_disabled))) return err('no_such_subteam');
+      return ok({ users: [...group.members] });
     }
 
     default:
       return err('unknown_method');
   }
+}
+
+/** A user group as usergroups.list describes it. */
+function userGroupView(g: UserGroup, includeUsers: boolean) {
+  return {
+    id: g.id,
+    team_id: TEAM.id,
+    is_usergroup: true,
+    is_subteam: true,
+    name: g.name,
+    description: g.description,
+    handle: g.handle,
+    is_external: false,
+    date_create: g.created,
+    date_update: g.created,
+    date_delete: g.disabled ? g.created : 0,
+    auto_type: null,
+    created_by: 'U0ALICE',
+    updated_by: 'U0ALICE',
+    deleted_by: null,
+    prefs: { channels: [], groups: [] },
+    user_count: g.members.length,
+    ...(includeUsers ? { users: [...g.members] } : {}),
+  };
 }

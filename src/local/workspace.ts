@@ -14,13 +14,18 @@ import { createLogger, type Logger } from '../log.ts';
 import { ChannelRateLimiter, type RateLimitSettings } from './rateLimit.ts';
 import { signedHeaders } from './signing.ts';
 import { type EnvelopeType, SocketModeServer } from './socketMode.ts';
-import { APP_ID, BOT, type Message, TEAM, WorkspaceStore } from './store.ts';
-import { type Args, handleWebApi } from './webApi.ts';
+import { inputErrors } from './page/viewInput.js';
+import { APP_ID, BOT, type Message, type OpenView, TEAM, type User, type UserGroup, WorkspaceStore } from './store.ts';
+import { checkView, createView, stateValues, type SubmittedValues, type View } from './views.ts';
+import { type Args, handleWebApi, type Trigger } from './webApi.ts';
 
 const PAGE_DIR = new URL('./page/', import.meta.url);
 const COMMANDS = new Set(['/incident']);
+/** Page endpoints that act as a person: JSON from the page only. */
+const PAGE_POSTS = new Set(['/ui/command', '/ui/action', '/ui/view_submission', '/ui/view_closed']);
 const RESPONSE_URL_TTL_MS = 30 * 60_000;
 const RESPONSE_URL_USES = 5;
+const TRIGGER_TTL_MS = 3000;
 
 export type WorkspaceOptions = {
   port?: number;
@@ -38,6 +43,14 @@ export type WorkspaceOptions = {
 
 export type UiResult = { ok: true } | { ok: false; error: string };
 
+/**
+ * The outcome of submitting a modal. `invalid_input`: refused before reaching the app (a required
+ * input left blank, min_length/max_length), as Slack's client does; `view_errors`: the app answered
+ * response_action errors. Either way the modal stays open and `errors` (by block_id) shows under
+ * the inputs.
+ */
+export type ViewResult = { ok: true } | { ok: false; error: string; errors?: Record<string, string> };
+
 type ResponseTarget = { channel: string; user: string; messageTs?: string; uses: number; expiresAt: number };
 
 const token = (prefix: string) => `${prefix}-local-${randomBytes(12).toString('hex')}`;
@@ -54,7 +67,8 @@ export class LocalWorkspace {
   readonly calls = new Map<string, number>();
   private readonly socket = new SocketModeServer();
   private readonly responseUrls = new Map<string, ResponseTarget>();
-  private readonly triggers = new Map<string, number>();
+  private readonly triggers = new Map<string, Trigger>();
+  private readonly submitting = new Set<string>();
   private readonly host: string;
   private readonly log: Logger;
   private port: number;
@@ -120,7 +134,7 @@ export class LocalWorkspace {
   }
 
   async close(): Promise<void> {
-    this.socket.close();
+    await this.socket.close();
     await this.stop();
     if (this.saveTimer) {
       clearTimeout(this.saveTimer);
@@ -183,7 +197,7 @@ export class LocalWorkspace {
       api_app_id: APP_ID,
       is_enterprise_install: 'false',
       response_url: responseUrl,
-      trigger_id: this.issueTrigger(),
+      trigger_id: this.issueTrigger(user.id),
     };
     const acked = await this.deliverToApp('slash_commands', fields, new URLSearchParams(fields).toString());
     if (!acked.ok) return acked;
@@ -207,7 +221,7 @@ export class LocalWorkspace {
       api_app_id: APP_ID,
       token: 'local-verification-token',
       container: { type: 'message', message_ts: message.ts, channel_id: channel.id, is_ephemeral: Boolean(message.for_user), ...(message.thread_ts ? { thread_ts: message.thread_ts } : {}) },
-      trigger_id: this.issueTrigger(),
+      trigger_id: this.issueTrigger(user.id),
       team: { id: TEAM.id, domain: TEAM.domain },
       enterprise: null,
       is_enterprise_install: false,
@@ -219,6 +233,116 @@ export class LocalWorkspace {
     };
     const acked = await this.deliverToApp('interactive', payload, new URLSearchParams({ payload: JSON.stringify(payload) }).toString());
     return acked.ok ? { ok: true } : acked;
+  }
+
+  // ---- user groups and modals ----------------------------------------------------------------
+
+  /** Sets a user group's members (creating the group if needed); members must be known users. */
+  setUserGroup(id: string, members: readonly string[], details?: Partial<Pick<UserGroup, 'handle' | 'name' | 'description' | 'disabled'>>): UserGroup {
+    return this.store.setUserGroup(id, members, details);
+  }
+
+  /** The modals open for a user, oldest first; the last one is the one on screen. */
+  openViews(user: string): OpenView[] {
+    return this.store.viewsFor(user);
+  }
+
+  /** Presses a modal's submit button with these values (block_id → action_id → text). */
+  async submitView(input: { user: string; view_id: string; values?: SubmittedValues }): Promise<ViewResult> {
+    const user = this.store.users.get(input.user);
+    if (!user) return { ok: false, error: 'user_not_found' };
+    const open = this.store.views.get(input.view_id);
+    if (!open || open.user !== user.id) return { ok: false, error: 'view_not_found' };
+    if (!open.view.submit) return { ok: false, error: 'view_has_no_submit' };
+    if (this.submitting.has(open.view.id)) return { ok: false, error: 'already_submitting' };
+    const errors = inputErrors(open.view.blocks, input.values);
+    if (Object.keys(errors).length) {
+      this.store.changeView(open.view.id, { errors });
+      return { ok: false, error: 'invalid_input', errors };
+    }
+    const view: View = { ...open.view, state: { values: stateValues(open.view, input.values) } };
+    const payload = {
+      type: 'view_submission',
+      team: { id: TEAM.id, domain: TEAM.domain },
+      user: userRef(user),
+      api_app_id: APP_ID,
+      token: 'local-verification-token',
+      trigger_id: this.issueTrigger(user.id),
+      view,
+      response_urls: [],
+      is_enterprise_install: false,
+      enterprise: null,
+    };
+    this.submitting.add(open.view.id);
+    try {
+      const acked = await this.deliverToApp('interactive', payload, new URLSearchParams({ payload: JSON.stringify(payload) }).toString());
+      if (!acked.ok) return acked;
+      return this.applyViewAck(open, acked.payload);
+    } finally {
+      this.submitting.delete(open.view.id);
+    }
+  }
+
+  /** Presses a modal's close button (or ×): Slack tells the app only when the view asked with notify_on_close. */
+  async closeView(input: { user: string; view_id: string }): Promise<UiResult> {
+    const user = this.store.users.get(input.user);
+    if (!user) return { ok: false, error: 'user_not_found' };
+    const open = this.store.views.get(input.view_id);
+    if (!open || open.user !== user.id) return { ok: false, error: 'view_not_found' };
+    this.store.closeView(open.view.id);
+    if (!open.view.notify_on_close) return { ok: true };
+    const payload = {
+      type: 'view_closed',
+      team: { id: TEAM.id, domain: TEAM.domain },
+      user: userRef(user),
+      api_app_id: APP_ID,
+      token: 'local-verification-token',
+      view: open.view,
+      is_cleared: false,
+      is_enterprise_install: false,
+      enterprise: null,
+    };
+    const acked = await this.deliverToApp('interactive', payload, new URLSearchParams({ payload: JSON.stringify(payload) }).toString());
+    return acked.ok ? { ok: true } : acked;
+  }
+
+  /**
+   * The app's answer to a view_submission: empty closes the view; response_action errors keeps
+   * it open with messages under the inputs; clear closes the whole stack; update replaces the
+   * view in place; push opens a new view on top.
+   */
+  private applyViewAck(open: OpenView, ack: unknown): ViewResult {
+    const a = (ack ?? {}) as { response_action?: unknown; errors?: unknown; view?: unknown };
+    const id = open.view.id;
+    switch (a.response_action) {
+      case 'errors': {
+        const errors = Object.fromEntries(Object.entries((a.errors ?? {}) as Record<string, unknown>).filter(([, v]) => typeof v === 'string')) as Record<string, string>;
+        if (Object.keys(errors).length === 0) return { ok: false, error: 'invalid_response_action' };
+        this.store.changeView(id, { errors });
+        return { ok: false, error: 'view_errors', errors };
+      }
+      case 'clear':
+        for (const v of this.store.viewsFor(open.user)) if (v.view.root_view_id === open.view.root_view_id) this.store.closeView(v.view.id);
+        return { ok: true };
+      case 'update':
+      case 'push': {
+        const problems = checkView(a.view);
+        if (problems.length) {
+          this.log.warn(`response_action ${a.response_action} with an invalid view: ${problems.join('; ')}`);
+          return { ok: false, error: 'invalid_response_action' };
+        }
+        const raw = a.view as Record<string, unknown>;
+        if (a.response_action === 'update') {
+          this.store.changeView(id, { view: createView(raw, { id, previousViewId: open.view.previous_view_id, rootViewId: open.view.root_view_id }) });
+        } else {
+          this.store.openView(open.user, createView(raw, { previousViewId: id, rootViewId: open.view.root_view_id }));
+        }
+        return { ok: true };
+      }
+      default:
+        this.store.closeView(id);
+        return { ok: true };
+    }
   }
 
   // ---- delivery to the app -----------------------------------------------------------------
@@ -267,9 +391,11 @@ export class LocalWorkspace {
     return `${this.url}/response/${id}`;
   }
 
-  private issueTrigger(): string {
-    const id = `${Date.now()}.${randomBytes(6).toString('hex')}`;
-    this.triggers.set(id, Date.now());
+  private issueTrigger(user: string): string {
+    const now = Date.now();
+    for (const [id, t] of this.triggers) if (now - t.issuedAt > TRIGGER_TTL_MS * 10) this.triggers.delete(id);
+    const id = `${now}.${randomBytes(6).toString('hex')}`;
+    this.triggers.set(id, { issuedAt: now, user });
     return id;
   }
 
@@ -284,7 +410,7 @@ export class LocalWorkspace {
     if (path.startsWith('/page/')) return this.static(path.slice(6), res);
     if (path === '/ui/state') return sendJson(res, 200, this.store.snapshot());
     if (path === '/ui/events') return this.events(req, res);
-    if ((path === '/ui/command' || path === '/ui/action') && !this.fromPage(req)) {
+    if (PAGE_POSTS.has(path) && !this.fromPage(req)) {
       return sendJson(res, 403, { ok: false, error: 'forbidden', message: 'page endpoints accept JSON from the workspace page only' });
     }
     if (path === '/ui/command' && req.method === 'POST') {
@@ -294,6 +420,14 @@ export class LocalWorkspace {
     if (path === '/ui/action' && req.method === 'POST') {
       const body = JSON.parse((await readAll(req)) || '{}') as { user: string; channel: string; message_ts: string; action_id: string; block_id?: string };
       return sendJson(res, 200, await this.clickButton(body));
+    }
+    if (path === '/ui/view_submission' && req.method === 'POST') {
+      const body = JSON.parse((await readAll(req)) || '{}') as { user: string; view_id: string; values?: SubmittedValues };
+      return sendJson(res, 200, await this.submitView(body));
+    }
+    if (path === '/ui/view_closed' && req.method === 'POST') {
+      const body = JSON.parse((await readAll(req)) || '{}') as { user: string; view_id: string };
+      return sendJson(res, 200, await this.closeView(body));
     }
     sendJson(res, 404, { ok: false, error: 'not_found' });
   }
@@ -397,6 +531,8 @@ async function readAll(req: IncomingMessage): Promise<string> {
   for await (const c of req as AsyncIterable<Buffer>) chunks.push(c);
   return Buffer.concat(chunks).toString('utf8');
 }
+
+const userRef = (u: User) => ({ id: u.id, username: u.name, name: u.name, team_id: TEAM.id });
 
 type Button = { type: string; action_id: string; text?: unknown; value?: string; style?: string };
 

@@ -10,6 +10,8 @@ export type HealthServer = {
   url: string;
   /** Changes (or adds) a service's status; the next probe sees it. */
   set(service: string, status: number): void;
+  /** Calls the demo's actions made to `POST /actions/<service>/<action>` (its stand-in CI). */
+  readonly actionCalls: { service: string; action: string; body: string }[];
   close(): Promise<void>;
 };
 
@@ -19,6 +21,7 @@ function checkStatus(service: string, status: number): void {
 
 export async function startHealthServer(statuses: Record<string, number>, opts: { host?: string; port?: number } = {}): Promise<HealthServer> {
   const current = new Map<string, number>();
+  const actionCalls: HealthServer['actionCalls'] = [];
   for (const [service, status] of Object.entries(statuses)) {
     checkStatus(service, status);
     current.set(service, status);
@@ -29,6 +32,16 @@ export async function startHealthServer(statuses: Record<string, number>, opts: 
       res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store', ...headers });
       res.end(req.method === 'HEAD' ? undefined : JSON.stringify(body));
     };
+    const action = /^\/actions\/([^/?]+)\/([^/?]+)/.exec(req.url ?? '');
+    if (action && req.method === 'POST') {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        actionCalls.push({ service: decodeURIComponent(action[1]!), action: decodeURIComponent(action[2]!), body });
+        reply(200, { ok: true, job: `demo-${actionCalls.length}`, ran: `${action[2]} on ${action[1]}` });
+      });
+      return;
+    }
     if (req.method !== 'GET' && req.method !== 'HEAD') return reply(405, { error: 'method not allowed' }, { allow: 'GET, HEAD' });
     const service = serviceFromPath(req.url ?? '/');
     const status = service === null ? undefined : current.get(service);
@@ -48,6 +61,7 @@ export async function startHealthServer(statuses: Record<string, number>, opts: 
 
   return {
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    actionCalls,
     set(service, status) {
       checkStatus(service, status);
       current.set(service, status);

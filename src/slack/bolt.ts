@@ -8,6 +8,7 @@ import { App, HTTPReceiver } from '@slack/bolt';
 import type { Config } from '../config.ts';
 import { register as registerActions } from './actions/index.ts';
 import { register as registerCommands } from './commands/index.ts';
+import { register as registerViews } from './views/index.ts';
 import type { ListenerDeps } from './deps.ts';
 
 export type SlackCredentials = { botToken: string; signingSecret?: string; appToken?: string; apiUrl?: string };
@@ -44,6 +45,7 @@ export function createBolt(mode: Config['mode'], creds: SlackCredentials, deps: 
   });
   registerCommands(app, deps);
   registerActions(app, deps);
+  registerViews(app, deps);
 
   return {
     app,

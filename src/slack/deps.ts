@@ -1,6 +1,8 @@
 import type { Config } from '../config.ts';
 import type { Crew } from '../coordinator/crew.ts';
 import type { InvestigationsRepo } from '../db/investigations.ts';
+import type { ProposalsRepo } from '../db/proposals.ts';
+import type { Remediation } from '../remediation/service.ts';
 import type { IncidentService } from '../incidents/service.ts';
 import type { Logger } from '../log.ts';
 
@@ -11,5 +13,8 @@ export type ListenerDeps = {
   investigations: InvestigationsRepo;
   /** null when investigations are switched off. */
   crew: Crew | null;
+  /** null when no remediation is wired (tests of other parts). */
+  remediation: Remediation | null;
+  proposals: ProposalsRepo | null;
   log: Logger;
 };

@@ -45,6 +45,7 @@ export function botConfig(workspace: LocalWorkspace, mode: 'http' | 'socket', db
       investigation: overrides.investigation,
       catalog: overrides.catalog,
       sources: overrides.sources,
+      remediation: overrides.remediation,
     },
   });
 }

@@ -203,6 +203,13 @@ describe('mentions', () => {
     assert.equal(md('<!subteam^S123>'), '<span class="mention">@S123</span>');
   });
 
+  test('user group mention without a label shows the known handle, escaped', () => {
+    const subteams = new Map([['S0ONCALL', 'oncall'], ['S0EVIL', '<b>x']]);
+    assert.equal(renderMrkdwn('<!subteam^S0ONCALL>', { subteams }), '<span class="mention">@oncall</span>');
+    assert.equal(renderMrkdwn('<!subteam^S0EVIL>', { subteams }), '<span class="mention">@&lt;b&gt;x</span>');
+    assert.equal(renderMrkdwn('<!subteam^S0ONCALL|@pager>', { subteams }), '<span class="mention">@pager</span>');
+  });
+
   test('date renders the fallback text', () => {
     assert.equal(md('due <!date^1700000000^{date_short_pretty} at {time}|Nov 14, 2023 10:13 PM>'), 'due Nov 14, 2023 10:13 PM');
   });

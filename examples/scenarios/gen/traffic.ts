@@ -17,12 +17,14 @@ const DEPENDS_ON: Record<Service, Service[]> = {
 };
 const TEAM: Record<Service, string> = { checkout: 'checkout', payments: 'payments', 'payments-db': 'payments', inventory: 'fulfilment', frontend: 'web' };
 
-const rollback = (svc: string) => ({ name: 'rollback', title: `Roll back ${svc} to the previous release`, remedies: ['bad_deploy'], risk: 'medium', reversible: true });
-const restart = (svc: string) => ({ name: 'restart', title: `Restart ${svc} pods`, remedies: ['resource_exhaustion', 'error_surge'], risk: 'low', reversible: false });
+/** The demo's actions call its stand-in CI (served next to the health endpoints), so Approve really runs something. */
+const ci = (svc: string, action: string) => ({ kind: 'webhook', params: { url: `{{health}}/actions/${svc}/${action}`, body: { service: '{{service}}', incident: '{{incident}}', action: '{{action}}' } } });
+const rollback = (svc: string) => ({ name: 'rollback', title: `Roll back ${svc} to the previous release`, remedies: ['bad_deploy'], risk: 'medium', reversible: true, ...ci(svc, 'rollback') });
+const restart = (svc: string) => ({ name: 'restart', title: `Restart ${svc} pods`, remedies: ['resource_exhaustion', 'error_surge'], risk: 'low', reversible: false, ...ci(svc, 'restart') });
 const ACTIONS: Record<Service, object[]> = {
   checkout: [rollback('checkout'), restart('checkout')],
   payments: [rollback('payments'), restart('payments')],
-  'payments-db': [{ name: 'failover', title: 'Fail payments-db over to the replica', remedies: ['dependency_failure'], risk: 'high', reversible: true }],
+  'payments-db': [{ name: 'failover', title: 'Fail payments-db over to the replica', remedies: ['dependency_failure'], risk: 'high', reversible: true, ...ci('payments-db', 'failover') }],
   inventory: [],
   frontend: [],
 };

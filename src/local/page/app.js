@@ -2,6 +2,7 @@
 // Plain browser JavaScript, no build step. All user-controlled text reaches the DOM either through
 // textContent or through mrkdwn.js, which returns escaped HTML.
 import { renderMrkdwn, renderPlain, safeUrl } from './mrkdwn.js';
+import { inputErrors } from './viewInput.js';
 
 const STORAGE_USER = 'incident-crew.local.user';
 const STORAGE_CHANNEL = 'incident-crew.local.channel';
@@ -11,6 +12,8 @@ const state = {
   team: null,
   bot: null,
   users: new Map(), // id → User
+  userGroups: new Map(), // id → { id, handle, name }
+  views: new Map(), // view id → { user, view, errors? }: open modals, oldest first
   channels: [], // Channel[] in server order
   messages: new Map(), // "channel|ts" → Message (roots and replies)
   ephemerals: new Map(), // "channel|ts|for_user" → Message
@@ -110,7 +113,8 @@ function mrkdwnCtx() {
   const users = new Map([...state.users.values()].map((u) => [u.id, u.name]));
   if (state.bot) users.set(state.bot.user_id, state.bot.name);
   const channels = new Map(state.channels.map((c) => [c.id, c.name]));
-  mrkdwnCtxCache = { version: state.version, ctx: { users, channels } };
+  const subteams = new Map([...state.userGroups.values()].map((g) => [g.id, g.handle]));
+  mrkdwnCtxCache = { version: state.version, ctx: { users, channels, subteams } };
   return mrkdwnCtxCache.ctx;
 }
 
@@ -128,6 +132,8 @@ function applySnapshot(snapshot) {
   state.team = snapshot.team ?? null;
   state.bot = snapshot.bot ?? null;
   state.users = new Map((snapshot.users ?? []).map((u) => [u.id, u]));
+  state.userGroups = new Map((snapshot.usergroups ?? []).map((g) => [g.id, g]));
+  state.views = new Map((snapshot.views ?? []).map((v) => [v.view.id, v]));
   state.channels = [...(snapshot.channels ?? [])];
   state.messages = new Map((snapshot.messages ?? []).map((m) => [msgKey(m), m]));
   state.ephemerals = new Map((snapshot.ephemerals ?? []).map((m) => [ephKey(m), m]));
@@ -139,6 +145,12 @@ function applySnapshot(snapshot) {
 function applyEvent(type, data) {
   if (!data || typeof data !== 'object') return;
   if (type === 'channel') upsertChannel(data);
+  else if (type === 'view') upsertView(data);
+  else if (type === 'view_closed') state.views.delete(data.view_id);
+  else if (type === 'usergroup') {
+    state.userGroups.set(data.id, data);
+    state.version += 1;
+  }
   else if (type === 'ephemeral' || data.for_user) upsertEphemeral(data);
   else if (type === 'message') upsertMessage(data);
 }
@@ -149,6 +161,11 @@ function upsertChannel(channel) {
   else state.channels[index] = channel;
   state.version += 1;
   chooseDefaults();
+}
+
+function upsertView(open) {
+  if (!open.view?.id) return;
+  state.views.set(open.view.id, open);
 }
 
 function upsertMessage(message) {
@@ -260,7 +277,7 @@ function connect() {
       setConnection('reconnecting');
     }
   });
-  for (const type of ['message', 'ephemeral', 'channel']) {
+  for (const type of ['message', 'ephemeral', 'channel', 'usergroup', 'view', 'view_closed']) {
     source.addEventListener(type, (ev) => onServerEvent(type, ev.data));
   }
 }
@@ -308,6 +325,7 @@ function render() {
   const replies = indexReplies();
   renderChannelPane(replies);
   renderThreadPane(replies);
+  renderViews();
 }
 
 const listCache = new WeakMap(); // container → Map(key → { sig, el })
@@ -729,6 +747,158 @@ function confirmDialog(confirm) {
     closeActiveDialog = finish;
     ok.focus();
   });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Modals (views.open): the selected user's top view, its inputs, submit and close
+
+/** Shows the newest modal open for the selected user; rebuilt only when the view itself changes. */
+function renderViews() {
+  const root = $('view-root');
+  const mine = [...state.views.values()].filter((v) => v.user === state.userId);
+  const top = mine.at(-1);
+  if (!top) {
+    if (root.firstElementChild) root.replaceChildren();
+    return;
+  }
+  const key = `${top.view.id}|${top.view.hash}`;
+  if (root.firstElementChild?.dataset.key !== key) {
+    root.replaceChildren(buildModal(top, key));
+    root.querySelector('.input-element')?.focus();
+  }
+  showViewErrors(root, top.errors ?? {});
+}
+
+function buildModal(open, key) {
+  const { view } = open;
+  const titleId = `view-title-${view.id}`;
+  const submit = view.submit ? h('button', { type: 'submit', class: 'btn btn-primary modal-submit', html: textHtml(view.submit) }) : null;
+  const close = h('button', { type: 'button', class: 'btn btn-default modal-close', html: view.close ? textHtml(view.close) : 'Cancel', onclick: () => void closeModal(open) });
+  const form = h(
+    'form',
+    { class: 'modal', 'data-view-id': view.id, 'data-callback-id': view.callback_id, role: 'dialog', 'aria-modal': 'true', 'aria-labelledby': titleId, novalidate: true },
+    h(
+      'header',
+      { class: 'modal-header' },
+      h('h2', { class: 'modal-title', id: titleId, html: textHtml(view.title) }),
+      h('button', { type: 'button', class: 'modal-x', 'aria-label': 'Close', text: '×', onclick: () => void closeModal(open) }),
+    ),
+    h('div', { class: 'modal-body blocks' }, (view.blocks ?? []).map((b) => (b?.type === 'input' ? renderInputBlock(b, view.id) : renderBlock(b, null)))),
+    h('div', { class: 'modal-general-error', role: 'alert', hidden: true }),
+    h('footer', { class: 'modal-footer' }, close, submit),
+  );
+  // Buttons inside modals would send block_actions from a view container, which the page does not do.
+  for (const button of form.querySelectorAll('.block-button')) {
+    button.disabled = true;
+    button.title = 'Buttons inside modals are not supported by the local workspace';
+  }
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    void submitModal(form, open, submit);
+  });
+  form.addEventListener('keydown', (ev) => {
+    if (ev.key === 'Escape' && !closeActiveDialog) {
+      ev.preventDefault();
+      void closeModal(open);
+    }
+  });
+  return h('div', { class: 'modal-backdrop view-backdrop', 'data-key': key }, form);
+}
+
+function renderInputBlock(block, viewId) {
+  const element = block.element ?? {};
+  if (element.type !== 'plain_text_input') return unsupported('element', element.type);
+  const id = `input-${viewId}-${block.block_id}-${element.action_id}`;
+  const props = {
+    id,
+    class: 'input-element',
+    'data-block-id': block.block_id,
+    'data-action-id': element.action_id,
+    placeholder: element.placeholder?.text,
+    maxlength: element.max_length,
+    'aria-required': block.optional ? undefined : 'true',
+  };
+  const control = element.multiline ? h('textarea', { ...props, rows: 4 }) : h('input', { ...props, type: 'text' });
+  if (typeof element.initial_value === 'string') control.value = element.initial_value;
+  return h(
+    'div',
+    { class: 'block block-input', 'data-block-id': block.block_id },
+    h('label', { class: 'input-label', for: id }, h('span', { html: textHtml(block.label) }), block.optional ? h('span', { class: 'input-optional', text: '(optional)' }) : null),
+    control,
+    block.hint ? h('div', { class: 'input-hint', html: textHtml(block.hint) }) : null,
+    h('div', { class: 'modal-error', 'data-block-id': block.block_id, role: 'alert', hidden: true }),
+  );
+}
+
+/** Shows errors by block_id under their inputs; errors for other blocks go to the general line. */
+function showViewErrors(container, errors, general = '') {
+  const shown = new Set();
+  for (const el of container.querySelectorAll('.modal-error[data-block-id]')) {
+    const message = errors[el.dataset.blockId];
+    el.textContent = message ?? '';
+    el.hidden = !message;
+    el.parentElement?.classList.toggle('has-error', Boolean(message));
+    if (message) shown.add(el.dataset.blockId);
+  }
+  const other = Object.entries(errors).filter(([blockId]) => !shown.has(blockId)).map(([, message]) => message);
+  const line = container.querySelector('.modal-general-error');
+  if (!line) return;
+  const text = [general, ...other].filter(Boolean).join(' ');
+  line.textContent = text;
+  line.hidden = !text;
+}
+
+function modalValues(form) {
+  const values = {};
+  for (const el of form.querySelectorAll('.input-element')) {
+    const { blockId, actionId } = el.dataset;
+    (values[blockId] ??= {})[actionId] = el.value;
+  }
+  return values;
+}
+
+/** Slack's client refuses a submit with blank required inputs or wrong lengths without calling the app. */
+async function submitModal(form, open, submitButton) {
+  if (submitButton?.disabled) return;
+  const values = modalValues(form);
+  const errors = inputErrors(open.view.blocks, values);
+  if (Object.keys(errors).length > 0) {
+    setViewErrors(open.view.id, errors);
+    showViewErrors(form, errors);
+    form.querySelector('.has-error .input-element')?.focus();
+    return;
+  }
+  setViewErrors(open.view.id, {});
+  showViewErrors(form, {});
+  if (submitButton) {
+    submitButton.disabled = true;
+    submitButton.classList.add('pending');
+  }
+  const result = await postJson('/ui/view_submission', { user: open.user, view_id: open.view.id, values });
+  if (submitButton) {
+    submitButton.disabled = false;
+    submitButton.classList.remove('pending');
+  }
+  // On success the server's view_closed (or view) event updates the page.
+  if (result.ok) return;
+  if (result.errors) {
+    setViewErrors(open.view.id, result.errors);
+    showViewErrors(form, result.errors);
+  } else {
+    showViewErrors(form, {}, `We had some trouble connecting. Try again? (${result.error ?? 'unknown error'})`);
+  }
+}
+
+function setViewErrors(viewId, errors) {
+  const open = state.views.get(viewId);
+  if (open) open.errors = errors;
+}
+
+async function closeModal(open) {
+  state.views.delete(open.view.id);
+  scheduleRender();
+  const result = await postJson('/ui/view_closed', { user: open.user, view_id: open.view.id });
+  if (!result.ok && result.error !== 'view_not_found') toast(`Closing the modal failed: ${result.error ?? 'unknown error'}`);
 }
 
 // ---------------------------------------------------------------------------------------------

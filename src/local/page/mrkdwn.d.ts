@@ -8,6 +8,8 @@ export interface MrkdwnContext {
   users?: NameTable;
   /** Channel id (C…) → name shown after "#". */
   channels?: NameTable;
+  /** User group id (S…) → handle shown after "@" in <!subteam^S…>. */
+  subteams?: NameTable;
 }
 
 /** Renders Slack mrkdwn (raw message text, with &lt; &gt; &amp; escaping) to safe HTML. */

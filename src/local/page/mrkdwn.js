@@ -120,7 +120,7 @@ function renderControl(body, ctx) {
   const label = bar === -1 ? '' : decodeEntities(body.slice(bar + 1));
   if (target.startsWith('@')) return renderUserMention(target.slice(1), label, ctx);
   if (target.startsWith('#')) return renderChannelMention(target.slice(1), label, ctx);
-  if (target.startsWith('!')) return renderSpecial(target.slice(1), label);
+  if (target.startsWith('!')) return renderSpecial(target.slice(1), label, ctx);
   return renderLink(decodeEntities(target), label);
 }
 
@@ -142,11 +142,11 @@ function renderChannelMention(id, label, ctx) {
 
 const BROADCASTS = new Set(['channel', 'here', 'everyone']);
 
-function renderSpecial(command, label) {
+function renderSpecial(command, label, ctx) {
   const [name = '', ...args] = command.split('^');
   if (BROADCASTS.has(name)) return `<span class="mention ping">@${name}</span>`;
   if (name === 'subteam') {
-    const handle = label || `@${args[0] ?? 'team'}`;
+    const handle = label || `@${lookup(ctx.subteams, args[0]) ?? args[0] ?? 'team'}`;
     return `<span class="mention">${escapeHtml(handle.startsWith('@') ? handle : `@${handle}`)}</span>`;
   }
   if (name === 'date') return escapeHtml(label || fallbackDate(args[0]));

@@ -8,7 +8,7 @@ import type { ListenerDeps } from '../deps.ts';
 import { parseIncidentCommand } from './parse.ts';
 
 export function incidentCommand(deps: ListenerDeps) {
-  const { incidents, investigations, crew, config, log } = deps;
+  const { incidents, investigations, crew, remediation, config, log } = deps;
 
   /** An explicit id, or the only open incident; otherwise a question back to the person. */
   const pick = (id: number | null): Incident => {
@@ -55,6 +55,10 @@ export function incidentCommand(deps: ListenerDeps) {
           const agents = parsed.agent ? [parsed.agent] : undefined;
           crew.investigate(incident.id, { requestedBy: command.user_id, agents }).catch((err: unknown) => log.error(`investigation of ${incidentKey(incident.id)}: ${(err as Error).stack ?? String(err)}`));
           return reply({ text: `🔎 ${parsed.agent ? `Re-running the ${parsed.agent} agent` : 'Sending the crew'} on *${incidentKey(incident.id)}*; cards follow in its thread.` });
+        }
+        case 'autonomy': {
+          if (!remediation) return reply(usageReply('Remediation is not set up here.'));
+          return reply({ text: (await remediation.setAutonomy(parsed.enabled, command.user_id)).text });
         }
         case 'note': {
           const incident = pick(parsed.id);

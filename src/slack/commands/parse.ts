@@ -8,6 +8,7 @@ export type IncidentCommand =
   | { cmd: 'resolve'; id: number | null; note: string | null }
   | { cmd: 'investigate'; id: number | null; agent: string | null }
   | { cmd: 'note'; id: number | null; text: string }
+  | { cmd: 'autonomy'; enabled: boolean }
   | { cmd: 'help' }
   | { cmd: 'invalid'; problem: string };
 
@@ -68,6 +69,11 @@ export function parseIncidentCommand(text: string): IncidentCommand {
       if (!text) return { cmd: 'invalid', problem: '`note` needs some text, e.g. `/incident note INC-12 DB failover started 10:05`.' };
       if (text.length > 2000) return { cmd: 'invalid', problem: `The note is ${text.length} characters; keep it under 2001.` };
       return { cmd: 'note', id, text };
+    }
+    case 'autonomy': {
+      const word = args[0]?.toLowerCase();
+      if (args.length !== 1 || (word !== 'on' && word !== 'off')) return { cmd: 'invalid', problem: '`autonomy` takes `on` or `off`.' };
+      return { cmd: 'autonomy', enabled: word === 'on' };
     }
     default:
       return { cmd: 'invalid', problem: `Unknown subcommand "${head}".` };
