@@ -22,6 +22,8 @@ export type LocalStack = {
   bot: Bot;
   alertToken: string;
   scenario: LoadedScenario | null;
+  /** The scenario's health endpoints and stand-in CI (null without a scenario). */
+  health: HealthServer | null;
   /** Plays the scenario (history, change events, then the alert); null without one. */
   play(): Promise<Played | null>;
   stop(): Promise<void>;
@@ -68,7 +70,7 @@ export async function startLocal(configured: Config, log: Logger, options: Local
     );
     workspace.requestUrl = `${bot.url}/slack/events`;
     return {
-      workspace, bot, alertToken, scenario,
+      workspace, bot, alertToken, scenario, health: health ?? null,
       play: async () => (scenario ? playScenario(bot, scenario, alertToken) : null),
       async stop() {
         await bot.stop();

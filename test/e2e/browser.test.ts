@@ -54,6 +54,18 @@ describe('the local workspace page in headless Chromium (npm start wiring)', { s
     assert.match(await reply.innerText(), /INC-1/);
   });
 
+  it('approves the proposed rollback from the conclusion card: the demo CI is called once and the card shows the outcome', async () => {
+    const thread = page.locator('#thread');
+    const buttons = thread.locator('.message button[data-action-id="action.approve"]');
+    await buttons.first().waitFor();
+    const before = await buttons.count();
+    await buttons.first().click();
+    await page.locator('.confirm-dialog .confirm-ok').click();
+    await thread.locator('.message', { hasText: 'Succeeded in' }).first().waitFor({ timeout: 20_000 });
+    assert.equal(local!.health!.actionCalls.filter((c) => c.action === 'rollback').length, 1);
+    assert.equal(await buttons.count(), before - 1, 'the approved action lost its buttons');
+  });
+
   it('resolves the incident with the Resolve button after its confirm dialog', async () => {
     await page.locator('#messages .message button[data-action-id="incident.resolve"]').click();
     await page.locator('.confirm-dialog .confirm-ok').click();
