@@ -258,7 +258,8 @@ export class Remediation {
       return { ok: false, text: `${p.action} ran on ${p.service} less than ${r.cooldownMinutes} min ago; the cooldown stops it from oscillating.` };
     }
     if (this.d.proposals.executionsOfIncident(p.incidentId) >= r.maxExecutionsPerIncident) {
-      return { ok: false, text: `${incidentKey(p.incidentId)} already ran ${r.maxExecutionsPerIncident} actions, the most allowed per incident.` };
+      const n = r.maxExecutionsPerIncident;
+      return { ok: false, text: `${incidentKey(p.incidentId)} already ran ${n} action${n === 1 ? '' : 's'}, the most allowed per incident.` };
     }
     return null;
   }

@@ -248,6 +248,59 @@ describe('remediation through the local workspace, with several people', () => {
     }
   });
 
+  it('a newer conclusion supersedes the open proposals and their buttons', async () => {
+    const { s, channel } = await stack();
+    try {
+      const { incident, proposal, card } = await incidentWithProposal(s, 'bad_deploy checkout');
+      const firstCard = card();
+      await s.workspace.runCommand({ user: 'U0ALICE', channel, text: `/incident investigate INC-${incident.id}` });
+      await waitFor(() => s.bot.proposals.forIncident(incident.id).length === 2, 'a second proposal');
+      await s.bot.crew!.idle();
+      await s.bot.drainer.idle();
+      assert.equal(s.bot.proposals.get(proposal.id)?.state, 'superseded');
+      const updated = s.workspace.store.findMessage(channel, firstCard.ts)!;
+      assert.match(JSON.stringify(updated.blocks), /Superseded by a newer conclusion/);
+      assert.match((await answer(s, 'U0BOB', async () => {
+        // A click on the old card's button that arrives late, as a signed request.
+        const r = await s.bot.remediation.approve(proposal.id, 'U0BOB');
+        s.bot.incidents.replyEphemeral({ channel, userId: 'U0BOB' }, { text: r.text });
+      })).text, /superseded by a newer conclusion/);
+    } finally {
+      await s.stop();
+    }
+  });
+
+  it('the cooldown stops the same action on the same service from running again; the per-incident cap holds', async () => {
+    const { s, channel } = await stack({ cooldownMinutes: 15, maxExecutionsPerIncident: 1 });
+    try {
+      const one = await incidentWithProposal(s, 'bad_deploy checkout');
+      await click(s, channel, 'U0BOB', one.card().ts, 'action.approve', one.proposal.id);
+      await waitFor(() => s.bot.proposals.get(one.proposal.id)?.state === 'succeeded', 'first run');
+      const two = await incidentWithProposal(s, 'bad_deploy checkout');
+      assert.match((await answer(s, 'U0BOB', () => click(s, channel, 'U0BOB', two.card().ts, 'action.approve', two.proposal.id))).text, /rollback ran on checkout less than 15 min ago; the cooldown/);
+      assert.equal(s.bot.proposals.get(two.proposal.id)?.state, 'proposed');
+    } finally {
+      await s.stop();
+    }
+  });
+
+  it('at most maxExecutionsPerIncident actions run per incident', async () => {
+    const { s, channel } = await stack({ cooldownMinutes: 0, maxExecutionsPerIncident: 1 });
+    try {
+      const one = await incidentWithProposal(s, 'bad_deploy checkout');
+      await click(s, channel, 'U0BOB', one.card().ts, 'action.approve', one.proposal.id);
+      await waitFor(() => s.bot.proposals.get(one.proposal.id)?.state === 'succeeded', 'first run');
+      await s.workspace.runCommand({ user: 'U0ALICE', channel, text: `/incident investigate INC-${one.incident.id}` });
+      await waitFor(() => s.bot.proposals.forIncident(one.incident.id).some((p) => p.state === 'proposed'), 'a fresh proposal');
+      await s.bot.crew!.idle();
+      const fresh = s.bot.proposals.forIncident(one.incident.id).find((p) => p.state === 'proposed')!;
+      assert.equal((await s.bot.remediation.approve(fresh.id, 'U0BOB')).text, `INC-${one.incident.id} already ran 1 action, the most allowed per incident.`);
+      assert.equal(s.bot.proposals.get(fresh.id)?.state, 'proposed');
+    } finally {
+      await s.stop();
+    }
+  });
+
   it('a high-risk action needs someone other than the person who declared the incident', async () => {
     const { s, channel } = await stack({ approvers: ['U0BOB', 'U0CAROL'] });
     try {
