@@ -40,6 +40,10 @@ export function stateLine(p: Proposal): string {
 export function proposalBlocks(p: Proposal, undone: boolean): KnownBlock[] {
   const head = `${RISK_ICON[p.risk]} *${mrkdwnText(p.title, 200)}* _(${mrkdwnText(p.action, 60)} on ${mrkdwnText(p.service, 80)}, ${p.risk} risk${p.reversible ? ', reversible' : ''})_`;
   const blocks: KnownBlock[] = [{ type: 'section', text: { type: 'mrkdwn', text: truncate(`${head}\n${stateLine(p)}${undone ? ' · ↩️ undone' : ''}`, LIMITS.sectionText) } }];
+  // The approver sees exactly what will run (secrets masked), not just the action's name.
+  if (p.preview && ['proposed', 'approved', 'running', 'shadowed'].includes(p.state)) {
+    blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: truncate(`Runs: \`${escapeMrkdwn(p.preview).replace(/`/g, "'")}\``, 2000) }] });
+  }
   if (p.outcome?.output) {
     blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: truncate(`\`${escapeMrkdwn(p.outcome.output.slice(-600)).replace(/`/g, "'")}\``, 2000) }] });
   }
@@ -55,7 +59,7 @@ export function proposalBlocks(p: Proposal, undone: boolean): KnownBlock[] {
           ...(p.risk === 'low' ? {} : {
             confirm: {
               title: { type: 'plain_text' as const, text: truncate(`Run ${p.action}?`, 100) },
-              text: { type: 'mrkdwn' as const, text: truncate(`${mrkdwnText(p.title, 200)} on *${mrkdwnText(p.service, 80)}*, ${p.risk} risk. It runs as soon as you confirm.`, 300) },
+              text: { type: 'plain_text' as const, text: truncate(`${p.title} on ${p.service}, ${p.risk} risk: ${p.preview}`, 300) },
               confirm: { type: 'plain_text' as const, text: 'Run it' },
               deny: { type: 'plain_text' as const, text: 'Cancel' },
               style: p.risk === 'high' ? ('danger' as const) : ('primary' as const),

@@ -13,6 +13,7 @@ CREATE TABLE action_proposals (
   autonomy      TEXT NOT NULL CHECK (autonomy IN ('shadow', 'suggest', 'approve', 'auto')),
   undo_of       INTEGER REFERENCES action_proposals (id),
   values_json   TEXT NOT NULL,                    -- template values (never secrets)
+  preview       TEXT NOT NULL,                    -- what will run, secrets masked: shown to the approver
   provenance    TEXT NOT NULL,                    -- JSON: conclusion hash, hypothesis, evidence ids
   requested_by  TEXT,                             -- who declared the incident or asked for the investigation
   state         TEXT NOT NULL CHECK (state IN ('proposed', 'approved', 'rejected', 'expired', 'superseded', 'running', 'succeeded', 'failed', 'unknown', 'shadowed', 'suggested')),

@@ -121,6 +121,8 @@ export async function startBot(configured: Config, options: StartOptions = {}): 
     const proposals = proposalsRepo(db);
     const remediation = new Remediation({ config, catalog, incidents, investigations, proposals, slack: createStartupClient(botToken!, apiUrl, log), secret: secretFromEnv, log: log.child('remediation') });
     if (config.investigation.enabled) crew = new Crew({ config, catalog, sources, agents: options.agents ?? AGENTS, incidents, investigations, remediation, log: log.child('crew') });
+    // Actions left running by a previous process are settled before any click can arrive.
+    remediation.start();
     const bolt = createBolt(transport, { botToken: botToken!, signingSecret, appToken, apiUrl }, { config, incidents, investigations, crew, remediation, proposals, log });
     await bolt.start();
     const server = createHttpServer({
@@ -139,7 +141,6 @@ export async function startBot(configured: Config, options: StartOptions = {}): 
     });
     const url = await listen(server, config.server.port, config.server.host);
     drainer.start();
-    remediation.start();
     log.info(`incident-crew listening on ${url} (${config.mode} mode)`);
 
     return {

@@ -123,7 +123,10 @@ async function main(argv: string[]): Promise<void> {
   }
   let stopping = false;
   const shutdown = (signal: string) => {
-    if (stopping) return;
+    if (stopping) {
+      log.warn(`${signal} again: exiting now`);
+      process.exit(1);
+    }
     stopping = true;
     log.info(`${signal}: shutting down`);
     stop().then(() => process.exit(0), () => process.exit(1));

@@ -201,7 +201,7 @@ export class Crew {
       tx.updateRoot(incidentId);
       return proposed;
     });
-    this.d.remediation?.afterPropose(proposals);
+    void this.d.remediation?.afterPropose(proposals);
     return conclusion;
   }
 }

@@ -37,6 +37,8 @@ export const Proposal = z.object({
   autonomy: Autonomy,
   undoOf: z.number().int().nullable(),
   values: z.record(z.string(), z.string()),
+  /** What will run with these values (secrets masked); the approver sees it. */
+  preview: z.string(),
   provenance: Provenance,
   requestedBy: z.string().nullable(),
   state: ProposalState,
@@ -57,28 +59,31 @@ type Row = Record<string, unknown>;
 const toProposal = (r: Row): Proposal =>
   Proposal.parse({
     id: r.id, incidentId: r.incident_id, conclusionId: r.conclusion_id, action: r.action, service: r.service, kind: r.kind, title: r.title,
-    risk: r.risk, reversible: r.reversible === 1, autonomy: r.autonomy, undoOf: r.undo_of, values: JSON.parse(r.values_json as string),
+    risk: r.risk, reversible: r.reversible === 1, autonomy: r.autonomy, undoOf: r.undo_of, values: JSON.parse(r.values_json as string), preview: r.preview,
     provenance: JSON.parse(r.provenance as string), requestedBy: r.requested_by, state: r.state, decidedBy: r.decided_by, decidedAt: r.decided_at,
     reason: r.reason, startedAt: r.started_at, finishedAt: r.finished_at, outcome: r.outcome ? JSON.parse(r.outcome as string) : null,
     expiresAt: r.expires_at, createdAt: r.created_at,
   });
 
-/** States in which an action has been (or may still be) carried out. */
-const EXECUTED = `('running', 'succeeded', 'failed', 'unknown')`;
+/** Approved or running now, or actually started at some point (a refusal before running does not count). */
+const IN_FLIGHT = `state IN ('approved', 'running')`;
+const COUNTS = `(${IN_FLIGHT} OR started_at IS NOT NULL)`;
 
 export type ProposalsRepo = ReturnType<typeof proposalsRepo>;
 
 export function proposalsRepo(db: Db) {
-  const insert = db.prepare(`INSERT INTO action_proposals (incident_id, conclusion_id, action, service, kind, title, risk, reversible, autonomy, undo_of, values_json, provenance, requested_by, state, expires_at, created_at)
-    VALUES (@incidentId, @conclusionId, @action, @service, @kind, @title, @risk, @reversible, @autonomy, @undoOf, @values, @provenance, @requestedBy, @state, @expiresAt, @createdAt)`);
+  const insert = db.prepare(`INSERT INTO action_proposals (incident_id, conclusion_id, action, service, kind, title, risk, reversible, autonomy, undo_of, values_json, preview, provenance, requested_by, state, expires_at, created_at)
+    VALUES (@incidentId, @conclusionId, @action, @service, @kind, @title, @risk, @reversible, @autonomy, @undoOf, @values, @preview, @provenance, @requestedBy, @state, @expiresAt, @createdAt)`);
   const byId = db.prepare('SELECT * FROM action_proposals WHERE id = ?');
   const byConclusion = db.prepare('SELECT * FROM action_proposals WHERE conclusion_id = ? ORDER BY id');
   const byIncident = db.prepare('SELECT * FROM action_proposals WHERE incident_id = ? ORDER BY id');
   const inState = db.prepare('SELECT * FROM action_proposals WHERE state = ? ORDER BY id');
   const due = db.prepare(`SELECT * FROM action_proposals WHERE state = 'proposed' AND expires_at <= ? ORDER BY id`);
   const openOfIncident = db.prepare(`SELECT * FROM action_proposals WHERE incident_id = ? AND state = 'proposed' ORDER BY id`);
-  const recent = db.prepare(`SELECT COUNT(*) AS n FROM action_proposals WHERE action = ? AND service = ? AND state IN ${EXECUTED} AND started_at >= ?`);
-  const executed = db.prepare(`SELECT COUNT(*) AS n FROM action_proposals WHERE incident_id = ? AND state IN ${EXECUTED}`);
+  // In flight, or finished (or started) within the cooldown: measured from the end of the last run.
+  const recent = db.prepare(`SELECT COUNT(*) AS n FROM action_proposals WHERE action = ? AND service = ? AND (${IN_FLIGHT} OR (started_at IS NOT NULL AND COALESCE(finished_at, started_at) >= ?))`);
+  const executed = db.prepare(`SELECT COUNT(*) AS n FROM action_proposals WHERE incident_id = ? AND ${COUNTS}`);
+  const setAutonomy = db.prepare(`UPDATE action_proposals SET autonomy = ? WHERE id = ?`);
   const switchGet = db.prepare('SELECT enabled, changed_by AS changedBy, changed_at AS changedAt FROM autonomy_switch WHERE id = 1');
   const switchSet = db.prepare('INSERT INTO autonomy_switch (id, enabled, changed_by, changed_at) VALUES (1, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET enabled = excluded.enabled, changed_by = excluded.changed_by, changed_at = excluded.changed_at');
 
@@ -112,7 +117,10 @@ export function proposalsRepo(db: Db) {
       const sql = `UPDATE action_proposals SET ${assignments} WHERE id = @id AND state IN (${from.map((_, i) => `@from${i}`).join(', ')})${guard}`;
       return db.prepare(sql).run(params).changes === 1;
     },
+    /** Runs of this action on this service in flight, or finished since `sinceIso` (the cooldown). */
     executionsSince: (action: string, service: string, sinceIso: string) => (recent.get(action, service, sinceIso) as { n: number }).n,
+    /** An automatic proposal that could not run becomes one a person can approve. */
+    demoteToApproval: (id: number) => void setAutonomy.run('approve', id),
     executionsOfIncident: (incidentId: number) => (executed.get(incidentId) as { n: number }).n,
     autonomySwitch(): { enabled: boolean; changedBy: string | null; changedAt: string | null } {
       const r = switchGet.get() as { enabled: number; changedBy: string; changedAt: string } | undefined;

@@ -14,6 +14,7 @@ import type { Outcome, Proposal, ProposalsRepo, ProposalState } from '../db/prop
 import type { IncidentService, Tx } from '../incidents/service.ts';
 import type { Logger } from '../log.ts';
 import { conclusionCard } from '../../blocks/conclusionCard.ts';
+import { escapeMrkdwn } from '../../blocks/escape.ts';
 import { actionOutcomeReply } from '../../blocks/actionReplies.ts';
 import { actionKind, parseActionParams } from './kinds/index.ts';
 import { approversFor, autonomyFor, isApprover, needsSecondPerson } from './policy.ts';
@@ -42,6 +43,8 @@ export class Remediation {
   private readonly inFlight = new Set<Promise<void>>();
   private readonly groupCache = new Map<string, { at: number; users: string[] }>();
   private sweeper: NodeJS.Timeout | undefined;
+  /** Aborted at shutdown: running actions stop waiting and are marked unknown. */
+  private readonly shutdown = new AbortController();
 
   constructor(deps: RemediationDeps) {
     this.d = deps;
@@ -55,7 +58,9 @@ export class Remediation {
 
   async stop(): Promise<void> {
     clearInterval(this.sweeper);
-    await this.idle();
+    this.shutdown.abort(new Error('the bot is shutting down'));
+    // Executions settle at once when aborted; the bound keeps a stuck one from holding shutdown.
+    await Promise.race([this.idle(), new Promise((r) => setTimeout(r, 5_000).unref())]);
   }
 
   /** Resolves when no execution is in flight (tests, shutdown). */
@@ -86,27 +91,34 @@ export class Remediation {
       const cause = conclusion.ranked.find((c) => c.service === a.service && c.kind === a.remedies) ?? null;
       const autonomy = autonomyFor(this.d.config.remediation, action, a.service);
       const state: ProposalState = autonomy === 'suggest' ? 'suggested' : autonomy === 'shadow' ? 'shadowed' : 'proposed';
+      const proposalValues = { ...values, service: a.service, action: action.name };
       const p = this.d.proposals.insert({
         incidentId: incident.id, conclusionId, action: action.name, service: a.service, kind: action.kind, title: action.title, risk: action.risk,
-        reversible: action.reversible, autonomy, undoOf: null, values: { ...values, service: a.service, action: action.name },
+        reversible: action.reversible, autonomy, undoOf: null, values: proposalValues, preview: this.preview(action, proposalValues),
         provenance: { conclusionHash, hypothesis: cause && { service: cause.service, kind: cause.kind, cause: cause.cause, score: cause.score }, evidenceIds: cause?.evidenceIds ?? [] },
         requestedBy: requestedBy.startsWith('U') ? requestedBy : null, state,
         expiresAt: new Date(now.getTime() + this.d.config.remediation.expiryMinutes * 60_000).toISOString(), createdAt: now.toISOString(),
       });
       tx.audit({ actor: 'coordinator', type: state === 'shadowed' ? 'action.shadowed' : 'action.proposed', incidentId: incident.id, payload: { proposalId: p.id, action: p.action, service: p.service, risk: p.risk, autonomy, provenance: p.provenance } });
-      if (state === 'shadowed') {
-        const kind = actionKind(action.kind!);
-        tx.reply(incident.id, { text: `🕶️ Shadow mode: would run ${p.title}: ${kind.describe(this.params(action), p.values)}` });
-      }
+      if (state === 'shadowed') tx.reply(incident.id, { text: `🕶️ Shadow mode: would run ${escapeMrkdwn(p.title)}: ${escapeMrkdwn(p.preview)}` });
       created.push(p);
     }
     return created;
   }
 
   /** After the conclusion's commit: runs the proposals whose policy is `auto`. */
-  afterPropose(created: Proposal[]): void {
+  async afterPropose(created: Proposal[]): Promise<void> {
+    // One at a time, so the per-incident cap and the cooldown see each other's runs.
     for (const p of created.filter((x) => x.autonomy === 'auto' && x.state === 'proposed')) {
-      void this.approve(p.id, ACTOR_POLICY).then((a) => !a.ok && this.d.log.info(`auto action ${p.action} on ${p.service} not run: ${a.text}`));
+      const answer = await this.approve(p.id, ACTOR_POLICY);
+      if (answer.ok) continue;
+      // It could not run on its own (switch off, cooldown, cap): a person may still approve it.
+      this.d.incidents.transact((tx) => {
+        this.d.proposals.demoteToApproval(p.id);
+        tx.audit({ actor: ACTOR_POLICY, type: 'action.auto_blocked', incidentId: p.incidentId, payload: { proposalId: p.id, reason: answer.text } });
+        tx.reply(p.incidentId, { text: `🤖 ${escapeMrkdwn(p.title)} did not run automatically: ${answer.text} It now waits for approval.` });
+        this.refreshCard(tx, p.conclusionId);
+      });
     }
   }
 
@@ -115,7 +127,8 @@ export class Remediation {
   async approve(proposalId: number, userId: string): Promise<Answer> {
     const p = this.d.proposals.get(proposalId);
     if (!p) return { ok: false, text: 'That action is not known here (it may belong to another installation).' };
-    const refusal = this.whyNot(p) ?? (await this.denied(p, userId));
+    if (userId === ACTOR_POLICY && p.autonomy !== 'auto') return { ok: false, text: 'Only automatic actions run without a person.' };
+    const refusal = this.stateRefusal(p) ?? this.limitRefusal(p) ?? (await this.denied(p, userId));
     if (refusal) return refusal;
     const action = this.catalogAction(p.service, p.action)!;
     const problems = actionKind(action.kind!).check(this.params(action), p.values, { secret: this.d.secret, allowedExecutables: this.d.config.remediation.allowedExecutables });
@@ -129,22 +142,35 @@ export class Remediation {
         }
         return moved;
       });
-      return refused ? { ok: false, text: `🛑 ${p.title} was refused before anything ran: ${problems.join('; ')}` } : this.stateAnswer(p.id);
+      return refused ? { ok: false, text: `🛑 ${escapeMrkdwn(p.title)} was refused before anything ran: ${escapeMrkdwn(problems.join('; '))}` } : this.stateAnswer(p.id);
     }
-    const won = this.d.incidents.transact((tx) => {
-      if (!this.d.proposals.transition(p.id, ['proposed'], 'approved', { decidedBy: userId, decidedAt: now }, now)) return false;
-      tx.audit({ actor: userId, type: 'action.approved', incidentId: p.incidentId, payload: { proposalId: p.id, action: p.action, service: p.service, risk: p.risk, provenance: p.provenance } });
+    // The decisive checks run again inside the transaction: nothing can slip in between them and the UPDATE.
+    const outcome = this.d.incidents.transact((tx): Answer | null => {
+      const current = this.d.proposals.get(p.id)!;
+      const late = this.stateRefusal(current) ?? this.limitRefusal(current);
+      if (late) return late;
+      if (!this.d.proposals.transition(p.id, ['proposed'], 'approved', { decidedBy: userId, decidedAt: now }, now)) return this.stateAnswer(p.id);
+      tx.audit({ actor: userId, type: 'action.approved', incidentId: p.incidentId, payload: { proposalId: p.id, action: p.action, service: p.service, risk: p.risk, values: p.values, preview: p.preview, provenance: p.provenance } });
       this.refreshCard(tx, p.conclusionId);
-      return true;
+      return null;
     });
-    if (!won) return this.stateAnswer(p.id);
+    if (outcome) return outcome;
     this.track(this.execute(p.id));
-    return { ok: true, text: `✅ Approved ${p.title}; it is running now. The outcome goes to the thread.` };
+    return { ok: true, text: `✅ Approved ${escapeMrkdwn(p.title)}; it is running now. The outcome goes to the thread.` };
   }
 
-  reject(proposalId: number, userId: string, reason: string): Answer {
+  /** Whether `userId` may decide on this proposal at all (approve or reject); a denial is audited. */
+  async mayDecide(proposalId: number, userId: string): Promise<Answer | null> {
     const p = this.d.proposals.get(proposalId);
     if (!p) return { ok: false, text: 'That action is not known here.' };
+    return this.denied(p, userId);
+  }
+
+  async reject(proposalId: number, userId: string, reason: string): Promise<Answer> {
+    const p = this.d.proposals.get(proposalId);
+    if (!p) return { ok: false, text: 'That action is not known here.' };
+    const denied = await this.denied(p, userId, 'reject');
+    if (denied) return denied;
     const now = new Date().toISOString();
     const done = this.d.incidents.transact((tx) => {
       if (!this.d.proposals.transition(p.id, ['proposed'], 'rejected', { decidedBy: userId, decidedAt: now, reason })) return false;
@@ -152,7 +178,7 @@ export class Remediation {
       this.refreshCard(tx, p.conclusionId);
       return true;
     });
-    return done ? { ok: true, text: `Rejected ${p.title}.` } : this.stateAnswer(p.id);
+    return done ? { ok: true, text: `Rejected ${escapeMrkdwn(p.title)}.` } : this.stateAnswer(p.id);
   }
 
   /** Undo an executed reversible action: proposes its reverse action and approves it for `userId`. */
@@ -161,15 +187,22 @@ export class Remediation {
     const action = original && this.catalogAction(original.service, original.action);
     if (!original || !action?.reverse) return { ok: false, text: 'That action cannot be undone.' };
     if (original.state !== 'succeeded') return { ok: false, text: `Only a succeeded action can be undone; this one is ${original.state}.` };
-    if (this.d.proposals.forIncident(original.incidentId).some((x) => x.undoOf === original.id)) return { ok: false, text: `${original.title} was already undone.` };
+    const pending = this.d.proposals.forIncident(original.incidentId).find((x) => x.undoOf === original.id && ['proposed', 'approved', 'running', 'succeeded'].includes(x.state));
+    if (pending) return { ok: false, text: pending.state === 'succeeded' ? `${escapeMrkdwn(original.title)} was already undone.` : `The undo of ${escapeMrkdwn(original.title)} is already ${pending.state}.` };
     const reverse = this.catalogAction(original.service, action.reverse)!;
+    const values = { ...original.values, action: reverse.name };
+    const candidate = { ...original, action: reverse.name, risk: reverse.risk, title: `Undo: ${reverse.title}` };
+    // Who and how much, before anything is recorded: a refused undo leaves nothing behind.
+    const refusal = this.limitRefusal(candidate) ?? (await this.denied(candidate, userId));
+    if (refusal) return refusal;
     const undo = this.d.incidents.transact((tx) => {
       const p = this.d.proposals.insert({
-        ...original, action: reverse.name, kind: reverse.kind, title: `Undo: ${reverse.title}`, risk: reverse.risk, reversible: reverse.reversible,
-        autonomy: 'approve', undoOf: original.id, values: { ...original.values, action: reverse.name }, state: 'proposed',
+        ...original, action: reverse.name, kind: reverse.kind, title: candidate.title, risk: reverse.risk, reversible: reverse.reversible,
+        autonomy: 'approve', undoOf: original.id, values, preview: this.preview(reverse, values), state: 'proposed',
         expiresAt: new Date(Date.now() + this.d.config.remediation.expiryMinutes * 60_000).toISOString(), createdAt: new Date().toISOString(),
       });
       tx.audit({ actor: userId, type: 'action.undo_requested', incidentId: original.incidentId, payload: { proposalId: p.id, undoOf: original.id } });
+      this.refreshCard(tx, p.conclusionId);
       return p;
     });
     return this.approve(undo.id, userId);
@@ -195,8 +228,15 @@ export class Remediation {
     const action = this.catalogAction(p.service, p.action)!;
     const started = new Date().toISOString();
     const running = this.d.incidents.transact((tx) => {
+      if (!this.d.proposals.autonomySwitch().enabled) {
+        if (this.d.proposals.transition(p.id, ['approved'], 'failed', { finishedAt: started, reason: 'autonomy was switched off before it started', outcome: { ok: false, summary: 'not run: autonomy was switched off before it started', output: '', durationMs: 0 } })) {
+          tx.audit({ actor: 'system', type: 'action.refused', incidentId: p.incidentId, payload: { proposalId: p.id, problems: ['autonomy switched off'] } });
+          this.refreshCard(tx, p.conclusionId);
+        }
+        return false;
+      }
       if (!this.d.proposals.transition(p.id, ['approved'], 'running', { startedAt: started })) return false;
-      tx.audit({ actor: p.decidedBy ?? 'unknown', type: 'action.started', incidentId: p.incidentId, payload: { proposalId: p.id, action: p.action, service: p.service, kind: p.kind, provenance: p.provenance } });
+      tx.audit({ actor: p.decidedBy ?? 'unknown', type: 'action.started', incidentId: p.incidentId, payload: { proposalId: p.id, action: p.action, service: p.service, kind: p.kind, values: p.values, preview: p.preview, provenance: p.provenance } });
       this.refreshCard(tx, p.conclusionId);
       return true;
     });
@@ -204,14 +244,18 @@ export class Remediation {
     let outcome: Outcome;
     try {
       outcome = await actionKind(action.kind!).execute(this.params(action), p.values, {
-        signal: AbortSignal.timeout(10 * 60_000), secret: this.d.secret, allowedExecutables: this.d.config.remediation.allowedExecutables,
+        signal: AbortSignal.any([AbortSignal.timeout(10 * 60_000), this.shutdown.signal]), secret: this.d.secret, allowedExecutables: this.d.config.remediation.allowedExecutables,
       });
     } catch (err) {
       outcome = { ok: false, summary: `it failed: ${(err as Error).message}`.slice(0, 300), output: '', durationMs: Date.now() - Date.parse(started) };
     }
+    if (this.shutdown.signal.aborted) return this.markUnknown(p, 'the bot stopped while it ran');
     this.d.incidents.transact((tx) => {
       const state = outcome.ok ? 'succeeded' : 'failed';
-      if (!this.d.proposals.transition(p.id, ['running'], state, { finishedAt: new Date().toISOString(), outcome })) return;
+      if (!this.d.proposals.transition(p.id, ['running'], state, { finishedAt: new Date().toISOString(), outcome })) {
+        this.d.log.warn(`proposal ${p.id} finished (${state}: ${outcome.summary}) but was no longer running; the outcome is logged only`);
+        return;
+      }
       tx.audit({ actor: p.decidedBy ?? 'unknown', type: `action.${state}`, incidentId: p.incidentId, payload: { proposalId: p.id, summary: outcome.summary, durationMs: outcome.durationMs, status: outcome.status ?? null, exitCode: outcome.exitCode ?? null } });
       const done = this.d.proposals.get(p.id)!;
       tx.reply(p.incidentId, actionOutcomeReply(done, p.decidedBy === ACTOR_POLICY));
@@ -221,14 +265,16 @@ export class Remediation {
 
   /** At start-up: an action that was running (or approved but not started) when the bot stopped is never re-run. */
   private recoverAfterRestart(): void {
-    for (const p of [...this.d.proposals.inState('running'), ...this.d.proposals.inState('approved')]) {
-      this.d.incidents.transact((tx) => {
-        if (!this.d.proposals.transition(p.id, ['running', 'approved'], 'unknown', { finishedAt: new Date().toISOString(), reason: 'the bot restarted while it ran' })) return;
-        tx.audit({ actor: 'system', type: 'action.unknown', incidentId: p.incidentId, payload: { proposalId: p.id, was: p.state } });
-        tx.reply(p.incidentId, { text: `⚠️ ${p.title} was ${p.state} when incident-crew restarted. Its outcome is unknown and it will not be re-run: please verify by hand.` });
-        this.refreshCard(tx, p.conclusionId);
-      });
-    }
+    for (const p of [...this.d.proposals.inState('running'), ...this.d.proposals.inState('approved')]) this.markUnknown(p, 'the bot restarted while it ran');
+  }
+
+  private markUnknown(p: Proposal, reason: string): void {
+    this.d.incidents.transact((tx) => {
+      if (!this.d.proposals.transition(p.id, ['running', 'approved'], 'unknown', { finishedAt: new Date().toISOString(), reason })) return;
+      tx.audit({ actor: 'system', type: 'action.unknown', incidentId: p.incidentId, payload: { proposalId: p.id, was: p.state, reason } });
+      tx.reply(p.incidentId, { text: `⚠️ ${escapeMrkdwn(p.title)}: ${reason}. Its outcome is unknown and it will not be re-run: please verify by hand.` });
+      this.refreshCard(tx, p.conclusionId);
+    });
   }
 
   /** Proposals whose time is up lose their buttons. */
@@ -244,18 +290,24 @@ export class Remediation {
 
   // ---- checks ------------------------------------------------------------------------------
 
-  /** Refusals that do not depend on who clicked. */
-  private whyNot(p: Proposal): Answer | null {
+  /** The proposal itself can no longer be acted on (state, expiry, a resolved incident). No side effects: safe inside a transaction. */
+  private stateRefusal(p: Proposal): Answer | null {
     if (p.state !== 'proposed') return this.stateAnswer(p.id);
     if (Date.parse(p.expiresAt) <= Date.now()) {
-      this.expireDue();
-      return { ok: false, text: `${p.title} expired ${at(p.expiresAt)}; ask for a fresh conclusion with \`/incident investigate ${incidentKey(p.incidentId)}\`.` };
+      setImmediate(() => this.expireDue());
+      return { ok: false, text: `${escapeMrkdwn(p.title)} expired ${at(p.expiresAt)}; ask for a fresh conclusion with \`/incident investigate ${incidentKey(p.incidentId)}\`.` };
     }
+    if (this.d.incidents.get(p.incidentId)?.status === 'resolved') return { ok: false, text: `${incidentKey(p.incidentId)} is resolved; nothing more runs for it.` };
+    return null;
+  }
+
+  /** The switch, the cooldown (an action in flight counts) and the per-incident cap. No side effects. */
+  private limitRefusal(p: Pick<Proposal, 'action' | 'service' | 'incidentId'>): Answer | null {
     const sw = this.d.proposals.autonomySwitch();
     if (!sw.enabled) return { ok: false, text: `⏸️ Autonomy is off (switched off by ${who(sw.changedBy)} ${at(sw.changedAt)}); nothing runs until an admin runs \`/incident autonomy on\`.` };
     const r = this.d.config.remediation;
-    if (r.cooldownMinutes > 0 && this.d.proposals.executionsSince(p.action, p.service, new Date(Date.now() - r.cooldownMinutes * 60_000).toISOString()) > 0) {
-      return { ok: false, text: `${p.action} ran on ${p.service} less than ${r.cooldownMinutes} min ago; the cooldown stops it from oscillating.` };
+    if (this.d.proposals.executionsSince(p.action, p.service, new Date(Date.now() - r.cooldownMinutes * 60_000).toISOString()) > 0) {
+      return { ok: false, text: `${p.action} is running on ${p.service} or ran less than ${r.cooldownMinutes} min ago; the cooldown stops it from oscillating.` };
     }
     if (this.d.proposals.executionsOfIncident(p.incidentId) >= r.maxExecutionsPerIncident) {
       const n = r.maxExecutionsPerIncident;
@@ -264,20 +316,28 @@ export class Remediation {
     return null;
   }
 
-  /** Refusals about the person; a denial is audited. */
-  private async denied(p: Proposal, userId: string): Promise<Answer | null> {
+  /** Refusals about the person; a denial is audited. A user group that cannot be read counts as not containing them. */
+  private async denied(p: Pick<Proposal, 'id' | 'action' | 'service' | 'risk' | 'incidentId' | 'requestedBy'>, userId: string, verb: 'approve' | 'reject' = 'approve'): Promise<Answer | null> {
     if (userId === ACTOR_POLICY) return null;
     const approvers = approversFor(this.d.config.remediation, p.action, p.service);
+    const unreadable: string[] = [];
+    const members = (g: string) =>
+      this.groupMembers(g).catch((err: unknown) => {
+        unreadable.push(g);
+        this.d.log.warn(`could not read user group ${g}: ${(err as Error).message}`);
+        return [] as string[];
+      });
     let reason: string | null = null;
-    if (!(await isApprover(userId, approvers, (g) => this.groupMembers(g)))) reason = `you are not an approver for ${p.action} (risk: ${p.risk})`;
-    else {
+    if (!(await isApprover(userId, approvers, members))) {
+      reason = `you are not an approver for ${p.action} (risk: ${p.risk}), so you cannot ${verb} it${unreadable.length ? ` (could not read user group ${unreadable.join(', ')})` : ''}`;
+    } else if (verb === 'approve') {
       const declaredBy = this.d.incidents.get(p.incidentId)?.declaredBy ?? null;
       if (needsSecondPerson(p.risk, userId, p.requestedBy) || needsSecondPerson(p.risk, userId, declaredBy)) {
         reason = `${p.action} is high risk: it needs an approver other than the person who declared the incident or asked for the investigation`;
       }
     }
     if (!reason) return null;
-    this.d.incidents.transact((tx) => tx.audit({ actor: userId, type: 'action.denied', incidentId: p.incidentId, payload: { proposalId: p.id, reason } }));
+    this.d.incidents.transact((tx) => tx.audit({ actor: userId, type: 'action.denied', incidentId: p.incidentId, payload: { proposalId: p.id, verb, reason } }));
     return { ok: false, text: `🚫 ${reason[0]!.toUpperCase()}${reason.slice(1)}.` };
   }
 
@@ -287,7 +347,8 @@ export class Remediation {
   }
 
   private stateAnswer(proposalId: number): Answer {
-    const p = this.d.proposals.get(proposalId)!;
+    const stored = this.d.proposals.get(proposalId)!;
+    const p = { ...stored, title: escapeMrkdwn(stored.title), reason: stored.reason && escapeMrkdwn(stored.reason) };
     const by = who(p.decidedBy === ACTOR_POLICY ? 'policy (auto)' : p.decidedBy);
     const text: Record<ProposalState, string> = {
       proposed: `${p.title} is still waiting for approval.`,
@@ -324,6 +385,11 @@ export class Remediation {
 
   private catalogAction(service: string, name: string): CatalogAction | undefined {
     return this.d.catalog.byName.get(service)?.actions.find((a) => a.name === name);
+  }
+
+  /** What will run, secrets masked, for the card, the confirm dialog and the audit trail. */
+  private preview(action: CatalogAction, values: Record<string, string>): string {
+    return action.kind ? actionKind(action.kind).describe(this.params(action), values) : '';
   }
 
   private params(action: CatalogAction): unknown {

@@ -96,8 +96,11 @@ export const stringProblems = (template: string, values: TemplateValues): string
 /** Problems rendering a command argument, including every substituted value that is not a safe token. */
 export const argumentProblems = (template: string, values: TemplateValues): string[] => substitute(template, values, asIs, unsafeTokenReason).problems;
 
-/** Problems rendering a URL (values are percent-encoded, so any value is acceptable). */
-export const urlProblems = (template: string, values: TemplateValues): string[] => substitute(template, values, encodeURIComponent).problems;
+/** `.` and `..` survive percent-encoding and URL parsing collapses them: /jobs/{{v}}/run with v=".." becomes /run. */
+const dotSegment = (value: string): string | null => (value === '.' || value === '..' ? 'would be read as a path step in a URL' : null);
+
+/** Problems rendering a URL (values are percent-encoded; only `.` and `..` are refused). */
+export const urlProblems = (template: string, values: TemplateValues): string[] => substitute(template, values, encodeURIComponent, dotSegment).problems;
 
 function rendered(result: Substitution): string {
   if (result.problems.length) throw new TemplateError(result.problems);
@@ -111,7 +114,7 @@ export const renderString = (template: string, values: TemplateValues): string =
 export const renderArgument = (template: string, values: TemplateValues): string => rendered(substitute(template, values, asIs, unsafeTokenReason));
 
 /** A URL whose placeholders sit in its path or query; values are percent-encoded. */
-export const renderUrl = (template: string, values: TemplateValues): string => rendered(substitute(template, values, encodeURIComponent));
+export const renderUrl = (template: string, values: TemplateValues): string => rendered(substitute(template, values, encodeURIComponent, dotSegment));
 
 /** For showing what would run: known values rendered, unknown ones left as `{{name}}`. Never throws. */
 export const previewString = (template: string, values: TemplateValues): string => substitute(template, values, asIs).text;

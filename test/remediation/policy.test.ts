@@ -50,7 +50,7 @@ describe('policy', () => {
 describe('proposal blocks', () => {
   const base: Proposal = {
     id: 7, incidentId: 1, conclusionId: 1, action: 'rollback', service: 'checkout', kind: 'webhook', title: 'Roll back checkout <!channel>', risk: 'medium', reversible: true,
-    autonomy: 'approve', undoOf: null, values: {}, provenance: { conclusionHash: 'h', hypothesis: null, evidenceIds: [] }, requestedBy: null, state: 'proposed',
+    autonomy: 'approve', undoOf: null, values: {}, preview: 'POST https://ci.example.com/rollback/checkout', provenance: { conclusionHash: 'h', hypothesis: null, evidenceIds: [] }, requestedBy: null, state: 'proposed',
     decidedBy: null, decidedAt: null, reason: null, startedAt: null, finishedAt: null, outcome: null, expiresAt: '2026-01-01T12:30:00.000Z', createdAt: '2026-01-01T12:00:00.000Z',
   };
 
@@ -59,7 +59,10 @@ describe('proposal blocks', () => {
     assert.match(text, /"action_id":"action\.approve".*"confirm"/);
     assert.match(text, /"action_id":"action\.reject"/);
     assert.match(text, /"value":"\{\\"proposalId\\":7\}"/);
-    assert.doesNotMatch(text, /<!channel>/, 'the title is escaped');
+    const [section] = proposalBlocks(base, false);
+    assert.doesNotMatch(JSON.stringify(section), /<!channel>/, 'the title is escaped in mrkdwn');
+    assert.match(text, /"confirm":\{"title":\{"type":"plain_text".*"text":\{"type":"plain_text","text":"Roll back checkout <!channel> on checkout, medium risk: POST https:\/\/ci\.example\.com\/rollback\/checkout"/, 'the dialog shows what runs, as plain text Slack never parses');
+    assert.match(text, /Runs: `POST https:\/\/ci\.example\.com\/rollback\/checkout`/);
     assert.doesNotMatch(JSON.stringify(proposalBlocks({ ...base, risk: 'low' }, false)), /"confirm"/);
   });
 

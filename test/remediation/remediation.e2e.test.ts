@@ -213,7 +213,9 @@ describe('remediation through the local workspace, with several people', () => {
     const { s, channel } = await stack();
     try {
       const { incident, proposal, card } = await incidentWithProposal(s, 'bad_deploy checkout');
-      assert.match((await answer(s, 'U0ALICE', () => click(s, channel, 'U0ALICE', card().ts, 'action.approve', proposal.id))).text, /You are not an approver for rollback \(risk: medium\)/);
+      assert.match((await answer(s, 'U0ALICE', () => click(s, channel, 'U0ALICE', card().ts, 'action.approve', proposal.id))).text, /You are not an approver for rollback \(risk: medium\), so you cannot approve it/);
+      assert.match((await answer(s, 'U0ALICE', () => click(s, channel, 'U0ALICE', card().ts, 'action.reject', proposal.id))).text, /so you cannot reject it/);
+      assert.equal(s.workspace.openViews('U0ALICE').length, 0, 'no reject dialog for someone who may not decide');
       assert.deepEqual(auditOf(s, incident.id).at(-1), { actor: 'U0ALICE', type: 'action.denied' });
       s.bot.db.prepare(`UPDATE action_proposals SET expires_at = ? WHERE id = ?`).run(new Date(Date.now() - 1000).toISOString(), proposal.id);
       assert.match((await answer(s, 'U0BOB', () => click(s, channel, 'U0BOB', card().ts, 'action.approve', proposal.id))).text, /expired/);
@@ -248,6 +250,45 @@ describe('remediation through the local workspace, with several people', () => {
     }
   });
 
+  it('limits are decided inside the approval transaction: two proposals of one action approved at once run once', async () => {
+    const { s, channel } = await stack({ cooldownMinutes: 15 });
+    try {
+      ci.calls = [];
+      const one = await incidentWithProposal(s, 'bad_deploy checkout');
+      const two = await incidentWithProposal(s, 'bad_deploy checkout');
+      await Promise.all([click(s, channel, 'U0BOB', one.card().ts, 'action.approve', one.proposal.id), click(s, channel, 'U0CAROL', two.card().ts, 'action.approve', two.proposal.id)]);
+      await waitFor(() => [one, two].some((x) => s.bot.proposals.get(x.proposal.id)?.state === 'succeeded'), 'one run');
+      await s.bot.remediation.idle();
+      assert.equal(ci.calls.length, 1);
+      assert.deepEqual([one, two].map((x) => s.bot.proposals.get(x.proposal.id)!.state).sort(), ['proposed', 'succeeded']);
+    } finally {
+      await s.stop();
+    }
+  });
+
+  it('an automatic action blocked by the switch waits for a person instead of looking as if it ran; a refused undo leaves nothing behind', async () => {
+    const { s, channel } = await stack({ policies: [{ action: 'restart', service: 'cart', autonomy: 'auto' }] });
+    try {
+      s.bot.proposals.setAutonomySwitch(false, 'U0ALICE', new Date().toISOString());
+      const blocked = await incidentWithProposal(s, 'error_surge cart');
+      await waitFor(() => s.bot.proposals.get(blocked.proposal.id)?.autonomy === 'approve', 'demoted to approval');
+      await s.bot.drainer.idle();
+      assert.match(JSON.stringify(blocked.card().blocks), /action\.approve/);
+      assert.ok(replies(s.workspace, roots(s.workspace)[0]!.ts).some((m) => m.text.includes('did not run automatically')));
+      s.bot.proposals.setAutonomySwitch(true, 'U0ALICE', new Date().toISOString());
+
+      const ran = await incidentWithProposal(s, 'error_surge cart');
+      await waitFor(() => s.bot.proposals.get(ran.proposal.id)?.state === 'succeeded', 'automatic run');
+      await s.bot.drainer.idle();
+      assert.match((await answer(s, 'U0ALICE', () => click(s, channel, 'U0ALICE', ran.card().ts, 'action.undo', ran.proposal.id))).text, /not an approver for undo-restart/);
+      assert.equal(s.bot.proposals.forIncident(ran.incident.id).filter((p) => p.undoOf !== null).length, 0, 'nothing recorded for a refused undo');
+      await click(s, channel, 'U0BOB', ran.card().ts, 'action.undo', ran.proposal.id);
+      await waitFor(() => s.bot.proposals.forIncident(ran.incident.id).some((p) => p.undoOf === ran.proposal.id && p.state === 'succeeded'), 'the undo by an approver');
+    } finally {
+      await s.stop();
+    }
+  });
+
   it('a newer conclusion supersedes the open proposals and their buttons', async () => {
     const { s, channel } = await stack();
     try {
@@ -277,7 +318,7 @@ describe('remediation through the local workspace, with several people', () => {
       await click(s, channel, 'U0BOB', one.card().ts, 'action.approve', one.proposal.id);
       await waitFor(() => s.bot.proposals.get(one.proposal.id)?.state === 'succeeded', 'first run');
       const two = await incidentWithProposal(s, 'bad_deploy checkout');
-      assert.match((await answer(s, 'U0BOB', () => click(s, channel, 'U0BOB', two.card().ts, 'action.approve', two.proposal.id))).text, /rollback ran on checkout less than 15 min ago; the cooldown/);
+      assert.match((await answer(s, 'U0BOB', () => click(s, channel, 'U0BOB', two.card().ts, 'action.approve', two.proposal.id))).text, /rollback is running on checkout or ran less than 15 min ago; the cooldown/);
       assert.equal(s.bot.proposals.get(two.proposal.id)?.state, 'proposed');
     } finally {
       await s.stop();

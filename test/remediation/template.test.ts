@@ -11,6 +11,7 @@ import {
   stringProblems,
   templateNames,
   unsafeTokenReason,
+  urlProblems,
 } from '../../src/remediation/template.ts';
 
 const values = { service: 'checkout', incident: 'INC-42', action: 'rollback', namespace: 'prod-eu' };
@@ -130,5 +131,13 @@ describe('outcome text', () => {
     assert.equal(seconds(10_000), '10 s');
     assert.equal(seconds(250), '0.25 s');
     assert.equal(seconds(60_000), '60 s');
+  });
+});
+
+describe('URL path steps', () => {
+  test('"." and ".." are refused in URL templates, since URL parsing would collapse them', () => {
+    assert.deepEqual(urlProblems('https://ci.example.com/jobs/{{v}}/run', { v: '..' }), ['value "v" ("..") would be read as a path step in a URL']);
+    assert.throws(() => renderUrl('https://ci.example.com/jobs/{{v}}/run', { v: '.' }), /path step/);
+    assert.equal(renderUrl('https://ci.example.com/jobs/{{v}}/run', { v: '...' }), 'https://ci.example.com/jobs/.../run');
   });
 });

@@ -13,6 +13,9 @@ export function rejectAction({ remediation, proposals, incidents, log }: Listene
     const p = ref && proposals?.get(ref.proposalId);
     if (!p || !remediation) return incidents.replyEphemeral(target, { text: 'That button is not valid any more.' });
     if (p.state !== 'proposed') return incidents.replyEphemeral(target, { text: remediation.describeState(p.id) });
+    // Only someone who may decide gets the dialog; a denial is audited.
+    const denied = await remediation.mayDecide(p.id, body.user.id);
+    if (denied) return incidents.replyEphemeral(target, { text: denied.text.replace('cannot approve it', 'cannot reject it') });
     try {
       await client.views.open({ trigger_id: body.trigger_id, view: rejectModal(p, target.channel) });
     } catch (err) {

@@ -22,7 +22,7 @@ export function rejectReasonView({ remediation, incidents, log }: ListenerDeps) 
       return;
     }
     if (!remediation) return;
-    const answer = remediation.reject(meta.proposalId, body.user.id, reason);
+    const answer = await remediation.reject(meta.proposalId, body.user.id, reason);
     incidents.replyEphemeral({ channel: meta.channel, userId: body.user.id }, { text: answer.text });
   };
 }
