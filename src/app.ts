@@ -2,7 +2,9 @@
 import type { Server } from 'node:http';
 import { AGENTS } from '../agents/index.ts';
 import type { Agent } from '../agents/types.ts';
-import { type Catalog, loadCatalog } from './catalog.ts';
+import { type Catalog, channelOf, loadCatalog } from './catalog.ts';
+import { Reinvestigator } from './coordinator/reinvestigate.ts';
+import { Digester } from './incidents/digest.ts';
 import type { Config } from './config.ts';
 import { Crew } from './coordinator/crew.ts';
 import { type InvestigationsRepo, investigationsRepo } from './db/investigations.ts';
@@ -22,7 +24,7 @@ import { migrate } from './db/migrate.ts';
 import { type OutboxRepo, outboxRepo } from './db/outbox.ts';
 import { ConfigError } from './errors.ts';
 import { type IncidentService, incidentService } from './incidents/service.ts';
-import { alertmanagerRoute } from './ingest/alertmanagerRoute.ts';
+import { alertRoutes } from './ingest/routes.ts';
 import { createLogger, type Logger } from './log.ts';
 import { createHttpServer, listen } from './server.ts';
 import { type BoltHandle, createBolt } from './slack/bolt.ts';
@@ -40,6 +42,7 @@ export type Bot = {
   crew: Crew | null;
   remediation: Remediation;
   proposals: ProposalsRepo;
+  digester: Digester;
   outbox: OutboxRepo;
   drainer: OutboxDrainer;
   bolt: BoltHandle;
@@ -72,7 +75,8 @@ export async function startBot(configured: Config, options: StartOptions = {}): 
     const { applied } = migrate(db);
     if (applied.length) log.info(`applied migrations: ${applied.join(', ')}`);
     const client = createSlackClient(botToken!, apiUrl, log);
-    config = { ...config, slack: { ...config.slack, channel: await resolveChannel(createStartupClient(botToken!, apiUrl, log), config.slack.channel) } };
+    const startupClient = createStartupClient(botToken!, apiUrl, log);
+    config = { ...config, slack: { ...config.slack, channel: await resolveChannel(startupClient, config.slack.channel) } };
     const outbox = outboxRepo(db);
     const drainer = new OutboxDrainer({
       db,
@@ -87,18 +91,35 @@ export async function startBot(configured: Config, options: StartOptions = {}): 
     });
     const catalog = loadCatalog(config.catalog.path);
     checkCatalogActions(catalog, config.catalog.path ?? 'catalog');
+    // Team and service channels, resolved once; one that cannot be found falls back to the default.
+    const channelIds = new Map<string, string>();
+    for (const name of new Set(catalog.services.map((s) => channelOf(catalog, s.name)).filter((c): c is string => Boolean(c)))) {
+      try {
+        channelIds.set(name, await resolveChannel(startupClient, name));
+      } catch (err) {
+        log.warn(`${(err as Error).message}; incidents for it go to the default channel`);
+      }
+    }
+    const channelFor = (service: string | null) => channelIds.get(channelOf(catalog, service) ?? '') ?? config.slack.channel;
     const investigations = investigationsRepo(db);
     const audit = auditTrail(db);
     let crew: Crew | null = null;
+    let reinvestigator: Reinvestigator | null = null;
+    const incidentsRepoHandle = incidentsRepo(db);
+    const alertsRepoHandle = alertsRepo(db);
     const incidents = incidentService({
       db,
-      incidents: incidentsRepo(db),
-      alerts: alertsRepo(db),
+      incidents: incidentsRepoHandle,
+      alerts: alertsRepoHandle,
       outbox,
       audit,
       channel: config.slack.channel,
+      channelFor,
+      catalog,
+      correlation: config.correlation,
       autoResolve: config.incidents.autoResolve,
       onCommit: () => drainer.kick(),
+      onNewServices: (incident, services) => reinvestigator?.request(incident.id, services),
       crewView: (id) => {
         const agents = investigations.crew(id);
         const c = investigations.latestConclusion(id);
@@ -120,19 +141,21 @@ export async function startBot(configured: Config, options: StartOptions = {}): 
     const sources = createSources(config, catalog, db);
     const proposals = proposalsRepo(db);
     const remediation = new Remediation({ config, catalog, incidents, investigations, proposals, slack: createStartupClient(botToken!, apiUrl, log), secret: secretFromEnv, log: log.child('remediation') });
-    if (config.investigation.enabled) crew = new Crew({ config, catalog, sources, agents: options.agents ?? AGENTS, incidents, investigations, remediation, log: log.child('crew') });
+    if (config.investigation.enabled) {
+      crew = new Crew({ config, catalog, sources, agents: options.agents ?? AGENTS, incidents, investigations, remediation, log: log.child('crew') });
+      reinvestigator = new Reinvestigator(crew, investigations, config.correlation.reinvestigateSeconds * 1000, log.child('crew'));
+    }
+    const digester = new Digester({
+      incidents, repo: incidentsRepoHandle, alerts: alertsRepoHandle, catalog, intervalMs: config.correlation.digestSeconds * 1000,
+      origin: (id) => investigations.latestConclusion(id)?.ranked[0]?.service ?? incidents.get(id)?.service ?? null,
+    });
     // Actions left running by a previous process are settled before any click can arrive.
     remediation.start();
     const bolt = createBolt(transport, { botToken: botToken!, signingSecret, appToken, apiUrl }, { config, incidents, investigations, crew, remediation, proposals, log });
     await bolt.start();
     const server = createHttpServer({
       routes: {
-        '/alerts/alertmanager': alertmanagerRoute({
-          incidents,
-          token: config.alertmanager.token!,
-          bodyLimitBytes: config.server.bodyLimitBytes,
-          defaultSeverity: config.incidents.defaultSeverity,
-        }),
+        ...alertRoutes({ incidents, config }),
         '/events/change': changeEventsRoute({ db, token: config.sources.changeEventsToken ?? config.alertmanager.token!, bodyLimitBytes: config.server.bodyLimitBytes, audit }),
       },
       health: () => ({ mode: config.mode, outbox: outbox.stats() }),
@@ -141,15 +164,18 @@ export async function startBot(configured: Config, options: StartOptions = {}): 
     });
     const url = await listen(server, config.server.port, config.server.host);
     drainer.start();
+    digester.start();
     log.info(`incident-crew listening on ${url} (${config.mode} mode)`);
 
     return {
-      config, url, db, incidents, investigations, catalog, crew, remediation, proposals, outbox, drainer, bolt, server,
+      config, url, db, incidents, investigations, catalog, crew, remediation, proposals, digester, outbox, drainer, bolt, server,
       async stop() {
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           server.closeAllConnections();
         });
+        digester.stop();
+        reinvestigator?.stop();
         await crew?.stop();
         await remediation.stop();
         await bolt.stop();

@@ -28,6 +28,8 @@ export const Incident = z.object({
   resolutionNote: z.string().nullable(),
   /** ts of the root message once Slack accepted it; the incident's thread. */
   threadTs: z.string().nullable(),
+  /** The earlier incident an alert fired in before, when this one was opened by it firing again. */
+  previousIncidentId: z.number().int().nullable().optional(),
 });
 export type Incident = z.infer<typeof Incident>;
 
@@ -46,6 +48,8 @@ export const AlertInput = z.object({
   startsAt: z.string(),
   endsAt: z.string().nullable(),
   generatorUrl: z.string().nullable(),
+  /** Set when the sender reports the alert acknowledged (PagerDuty, Opsgenie); it stays firing. */
+  acknowledgedBy: z.string().nullable().optional(),
 });
 export type AlertInput = z.infer<typeof AlertInput>;
 
@@ -54,6 +58,9 @@ export const Alert = AlertInput.extend({
   incidentId: z.number().int().positive(),
   receivedAt: z.string(),
   updatedAt: z.string(),
+  /** Deliveries of the same alert (same source and fingerprint) after the first. */
+  repeatCount: z.number().int().optional(),
+  lastSeenAt: z.string().nullable().optional(),
 });
 export type Alert = z.infer<typeof Alert>;
 

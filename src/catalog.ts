@@ -54,7 +54,11 @@ export const CatalogService = z.strictObject({
 });
 export type CatalogService = z.infer<typeof CatalogService>;
 
+export const CatalogTeam = z.strictObject({ name: z.string().min(1), channel: z.string().min(1) });
+
 export const CatalogFile = z.strictObject({
+  /** Owning teams and their incident channels; a service's incidents go to its team's channel. */
+  teams: z.array(CatalogTeam).default([]),
   services: z.array(CatalogService).default([]),
   /** Actions shared by several services (each names its `services`). */
   actions: z.array(CatalogAction).default([]),
@@ -65,6 +69,8 @@ export const CatalogFile = z.strictObject({
 export type Catalog = {
   services: CatalogService[];
   byName: Map<string, CatalogService>;
+  /** Team name → its incident channel. */
+  teamChannels: Map<string, string>;
   /** Directory that relative paths in the catalog are resolved against. */
   baseDir: string;
   metricsCsv: string[];
@@ -73,7 +79,7 @@ export type Catalog = {
 export function parseCatalog(raw: unknown, baseDir: string, label = 'catalog'): Catalog {
   const result = CatalogFile.safeParse(raw ?? {});
   if (!result.success) throw new ConfigError(result.error.issues.map((i) => `${label}: ${i.path.join('.') || '(root)'}: ${i.message}`));
-  const { services: declared, metrics_csv, actions: shared } = result.data;
+  const { services: declared, metrics_csv, actions: shared, teams } = result.data;
   const problems: string[] = [];
   const known = new Set(declared.map((s) => s.name));
   for (const a of shared) {
@@ -94,7 +100,7 @@ export function parseCatalog(raw: unknown, baseDir: string, label = 'catalog'): 
     for (const a of s.actions) if (a.reverse && !names.has(a.reverse)) problems.push(`${label}: ${s.name}.${a.name}.reverse names unknown action "${a.reverse}"`);
   }
   if (problems.length) throw new ConfigError(problems);
-  return { services, byName, baseDir, metricsCsv: metrics_csv.map((p) => resolve(baseDir, p)) };
+  return { services, byName, teamChannels: new Map(teams.map((t) => [t.name, t.channel])), baseDir, metricsCsv: metrics_csv.map((p) => resolve(baseDir, p)) };
 }
 
 export function loadCatalog(path: string | undefined): Catalog {
@@ -155,4 +161,11 @@ export function dependsOnTransitively(catalog: Catalog, a: string, b: string): b
     stack.push(...dependenciesOf(catalog, n));
   }
   return false;
+}
+
+/** The channel a service's incidents go to: its own, else its team's, else null (the default channel). */
+export function channelOf(catalog: Catalog, service: string | null): string | null {
+  const s = service ? catalog.byName.get(service) : undefined;
+  if (!s) return null;
+  return s.channel ?? (s.team ? (catalog.teamChannels.get(s.team) ?? null) : null);
 }

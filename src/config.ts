@@ -51,6 +51,40 @@ export const Config = z
     alertmanager: z
       .strictObject({ token: z.string().min(16, 'must be at least 16 characters').optional() })
       .prefault({}),
+    /** Auth and severity words of the other alert sources; a source with no secret configured answers 401. */
+    ingest: z
+      .strictObject({
+        grafana: z
+          .strictObject({
+            token: z.string().min(16).optional(),
+            hmacSecret: z.string().min(16).optional(),
+            /** Grafana versions name these differently. */
+            signatureHeader: z.string().default('X-Grafana-Alerting-Signature'),
+            timestampHeader: z.string().default('X-Grafana-Alerting-Signature-Timestamp'),
+          })
+          .prefault({}),
+        pagerduty: z.strictObject({ secret: z.string().min(8).optional() }).prefault({}),
+        opsgenie: z.strictObject({ secret: z.string().min(16).optional(), header: z.string().default('X-Incident-Crew-Secret') }).prefault({}),
+        datadog: z.strictObject({ secret: z.string().min(16).optional(), header: z.string().default('X-Incident-Crew-Secret') }).prefault({}),
+        generic: z.strictObject({ token: z.string().min(16).optional() }).prefault({}),
+        /** Extra severity words per source, e.g. { pagerduty: { high: sev2, low: sev4 } }. */
+        severity: z.record(z.string(), z.record(z.string(), Severity)).default({}),
+      })
+      .prefault({}),
+    correlation: z
+      .strictObject({
+        /** A new alert joins an open incident whose services are within this many catalog hops… */
+        hops: z.coerce.number().int().nonnegative().default(1),
+        /** …and that saw an alert within this window. */
+        windowMinutes: positiveInt.default(15),
+        /** An alert firing again this soon after its incident resolved reopens it; later it opens a new, linked one. */
+        graceMinutes: z.coerce.number().int().nonnegative().default(30),
+        /** At most one digest reply per incident per interval; the root message is updated in between. */
+        digestSeconds: positiveInt.default(60),
+        /** At most one re-investigation per incident per interval, and only when a new service joined. */
+        reinvestigateSeconds: positiveInt.default(300),
+      })
+      .prefault({}),
     incidents: z
       .strictObject({
         defaultSeverity: Severity.default('sev3'),
@@ -180,6 +214,12 @@ export const ENV_KEYS = {
   PORT: 'server.port',
   INCIDENT_CREW_DB: 'database.path',
   ALERTMANAGER_TOKEN: 'alertmanager.token',
+  GRAFANA_TOKEN: 'ingest.grafana.token',
+  GRAFANA_HMAC_SECRET: 'ingest.grafana.hmacSecret',
+  PAGERDUTY_WEBHOOK_SECRET: 'ingest.pagerduty.secret',
+  OPSGENIE_SECRET: 'ingest.opsgenie.secret',
+  DATADOG_SECRET: 'ingest.datadog.secret',
+  GENERIC_ALERT_TOKEN: 'ingest.generic.token',
   INCIDENT_CREW_AUTO_RESOLVE: 'incidents.autoResolve',
   INCIDENT_CREW_LOCAL_PORT: 'local.port',
   INCIDENT_CREW_CATALOG: 'catalog.path',

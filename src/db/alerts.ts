@@ -19,9 +19,10 @@ const toAlert = (r: Row): Alert =>
     generatorUrl: r.generator_url,
     receivedAt: r.received_at,
     updatedAt: r.updated_at,
+    acknowledgedBy: r.acknowledged_by ?? null,
+    repeatCount: r.repeat_count,
+    lastSeenAt: r.last_seen_at ?? null,
   });
-
-export type UpsertResult = { alert: Alert; change: 'new' | 'status' | 'none' };
 
 export type AlertsRepo = ReturnType<typeof alertsRepo>;
 
@@ -30,10 +31,17 @@ export function alertsRepo(db: Db) {
     'INSERT INTO alert_deliveries (source, delivery_key, received_at, body) VALUES (?, ?, ?, ?) ON CONFLICT (source, delivery_key) DO NOTHING',
   );
   const deliveryByKey = db.prepare('SELECT id FROM alert_deliveries WHERE source = ? AND delivery_key = ?');
-  const find = db.prepare('SELECT * FROM alerts WHERE source = ? AND fingerprint = ? AND starts_at = ?');
-  const insert = db.prepare(`INSERT INTO alerts (incident_id, delivery_id, source, fingerprint, status, name, service, severity, labels, annotations, starts_at, ends_at, generator_url, received_at, updated_at)
-    VALUES (@incidentId, @deliveryId, @source, @fingerprint, @status, @name, @service, @severity, @labels, @annotations, @startsAt, @endsAt, @generatorUrl, @now, @now)`);
-  const update = db.prepare('UPDATE alerts SET status = @status, ends_at = @endsAt, annotations = @annotations, delivery_id = @deliveryId, updated_at = @now WHERE id = @id');
+  const insert = db.prepare(`INSERT INTO alerts (incident_id, delivery_id, source, fingerprint, status, name, service, severity, labels, annotations, starts_at, ends_at, generator_url, received_at, updated_at, last_seen_at, acknowledged_by)
+    VALUES (@incidentId, @deliveryId, @source, @fingerprint, @status, @name, @service, @severity, @labels, @annotations, @startsAt, @endsAt, @generatorUrl, @now, @now, @now, @acknowledgedBy)`);
+  const update = db.prepare('UPDATE alerts SET status = @status, ends_at = @endsAt, annotations = @annotations, delivery_id = @deliveryId, updated_at = @now, last_seen_at = @now WHERE id = @id');
+  const latest = db.prepare('SELECT * FROM alerts WHERE source = ? AND fingerprint = ? ORDER BY id DESC LIMIT 1');
+  const seenAgain = db.prepare('UPDATE alerts SET repeat_count = repeat_count + 1, last_seen_at = ?, delivery_id = ? WHERE id = ?');
+  const acknowledge = db.prepare('UPDATE alerts SET acknowledged_by = ?, updated_at = ?, last_seen_at = ? WHERE id = ?');
+  const changedSince = db.prepare('SELECT * FROM alerts WHERE incident_id = ? AND updated_at > ? ORDER BY id');
+  const services = db.prepare('SELECT DISTINCT service FROM alerts WHERE incident_id = ? AND service IS NOT NULL');
+  // Open incidents with each service they hold and when it last alerted: what a new alert may join.
+  const openActivity = db.prepare(`SELECT a.incident_id AS incidentId, a.service AS service, MAX(COALESCE(a.last_seen_at, a.received_at)) AS lastSeen
+    FROM alerts a JOIN incidents i ON i.id = a.incident_id WHERE i.status <> 'resolved' GROUP BY a.incident_id, a.service`);
   const byId = db.prepare('SELECT * FROM alerts WHERE id = ?');
   const byIncident = db.prepare('SELECT * FROM alerts WHERE incident_id = ? ORDER BY id');
   const counts = db.prepare(`SELECT COALESCE(SUM(status = 'firing'), 0) AS firing, COALESCE(SUM(status = 'resolved'), 0) AS resolved FROM alerts WHERE incident_id = ?`);
@@ -45,22 +53,39 @@ export function alertsRepo(db: Db) {
       if (r.changes === 1) return { id: Number(r.lastInsertRowid), repeat: false };
       return { id: (deliveryByKey.get(source, deliveryKey) as { id: number }).id, repeat: true };
     },
-    find(source: string, fingerprint: string, startsAt: string): Alert | undefined {
-      const r = find.get(source, fingerprint, startsAt) as Row | undefined;
+    /** The newest alert with this identity: the same source and fingerprint are the same alert. */
+    latest(source: string, fingerprint: string): Alert | undefined {
+      const r = latest.get(source, fingerprint) as Row | undefined;
       return r && toAlert(r);
     },
-    /** Inserts the alert, or moves an existing one to its new status (firing again after resolving included). A repeated status is a no-op. */
-    upsert(incidentId: number, deliveryId: number, a: AlertInput, now: string): UpsertResult {
-      const existing = find.get(a.source, a.fingerprint, a.startsAt) as Row | undefined;
-      if (!existing) {
-        const id = Number(
-          insert.run({ ...a, incidentId, deliveryId, now, labels: JSON.stringify(a.labels), annotations: JSON.stringify(a.annotations) }).lastInsertRowid,
-        );
-        return { alert: toAlert(byId.get(id) as Row), change: 'new' };
+    insert(incidentId: number, deliveryId: number, a: AlertInput, now: string): Alert {
+      const id = Number(insert.run({ ...a, incidentId, deliveryId, now, acknowledgedBy: a.acknowledgedBy ?? null, labels: JSON.stringify(a.labels), annotations: JSON.stringify(a.annotations) }).lastInsertRowid);
+      return toAlert(byId.get(id) as Row);
+    },
+    /**
+     * Applies a new delivery of a known alert: a status change, an acknowledgement, or only a
+     * repeat (counted, with its last-seen time). Never a new row.
+     */
+    apply(existing: Alert, deliveryId: number, a: AlertInput, now: string): { alert: Alert; change: 'status' | 'acknowledged' | 'repeat' } {
+      if (existing.status !== a.status) {
+        update.run({ id: existing.id, status: a.status, endsAt: a.endsAt, annotations: JSON.stringify(a.annotations), deliveryId, now });
+        return { alert: toAlert(byId.get(existing.id) as Row), change: 'status' };
       }
-      if (existing.status === a.status) return { alert: toAlert(existing), change: 'none' };
-      update.run({ id: existing.id, status: a.status, endsAt: a.endsAt, annotations: JSON.stringify(a.annotations), deliveryId, now });
-      return { alert: toAlert(byId.get(existing.id) as Row), change: 'status' };
+      if (a.acknowledgedBy && !existing.acknowledgedBy) {
+        acknowledge.run(a.acknowledgedBy, now, now, existing.id);
+        return { alert: toAlert(byId.get(existing.id) as Row), change: 'acknowledged' };
+      }
+      seenAgain.run(now, deliveryId, existing.id);
+      return { alert: toAlert(byId.get(existing.id) as Row), change: 'repeat' };
+    },
+    changedSince(incidentId: number, sinceIso: string): Alert[] {
+      return (changedSince.all(incidentId, sinceIso) as Row[]).map(toAlert);
+    },
+    servicesOf(incidentId: number): string[] {
+      return (services.all(incidentId) as { service: string }[]).map((r) => r.service);
+    },
+    openActivity(): { incidentId: number; service: string | null; lastSeen: string }[] {
+      return openActivity.all() as { incidentId: number; service: string | null; lastSeen: string }[];
     },
     forIncident(incidentId: number): Alert[] {
       return (byIncident.all(incidentId) as Row[]).map(toAlert);

@@ -23,9 +23,11 @@ const toIncident = (r: Row): Incident =>
     resolvedBy: r.resolved_by,
     resolutionNote: r.resolution_note,
     threadTs: r.thread_ts ?? null,
+    previousIncidentId: r.previous_incident_id ?? null,
   });
 
 export type NewIncident = {
+  previousIncidentId?: number | null;
   title: string;
   severity: Severity;
   service: string | null;
@@ -39,8 +41,12 @@ export type NewIncident = {
 export type IncidentsRepo = ReturnType<typeof incidentsRepo>;
 
 export function incidentsRepo(db: Db) {
-  const insert = db.prepare(`INSERT INTO incidents (title, severity, status, service, channel, source, group_key, declared_by, opened_at)
-    VALUES (@title, @severity, 'open', @service, @channel, @source, @groupKey, @declaredBy, @openedAt)`);
+  const insert = db.prepare(`INSERT INTO incidents (title, severity, status, service, channel, source, group_key, declared_by, opened_at, previous_incident_id, last_digest_at)
+    VALUES (@title, @severity, 'open', @service, @channel, @source, @groupKey, @declaredBy, @openedAt, @previousIncidentId, @openedAt)`);
+  const digested = db.prepare('UPDATE incidents SET last_digest_at = ? WHERE id = ?');
+  const digestDue = db.prepare(`SELECT i.id FROM incidents i WHERE i.status <> 'resolved' AND i.last_digest_at <= ?
+    AND EXISTS (SELECT 1 FROM alerts a WHERE a.incident_id = i.id AND a.updated_at > i.last_digest_at)`);
+  const lastDigest = db.prepare('SELECT last_digest_at AS at, previous_incident_id AS previous FROM incidents WHERE id = ?');
   const byId = db.prepare(`${SELECT} WHERE i.id = ?`);
   const openByGroup = db.prepare(`${SELECT} WHERE i.source = ? AND i.group_key = ? AND i.status <> 'resolved' ORDER BY i.id DESC LIMIT 1`);
   const open = db.prepare(`${SELECT} WHERE i.status <> 'resolved' ORDER BY i.id`);
@@ -50,7 +56,7 @@ export function incidentsRepo(db: Db) {
 
   return {
     insert(i: NewIncident): Incident {
-      const id = Number(insert.run(i).lastInsertRowid);
+      const id = Number(insert.run({ previousIncidentId: null, ...i }).lastInsertRowid);
       return toIncident(byId.get(id) as Row);
     },
     get(id: number): Incident | undefined {
@@ -71,6 +77,16 @@ export function incidentsRepo(db: Db) {
     /** Returns false when the incident was not resolved. */
     reopen(id: number): boolean {
       return reopen.run(id).changes === 1;
+    },
+    /** Open incidents whose alerts changed since their last digest, and whose last digest is older than `beforeIso`. */
+    digestDue(beforeIso: string): number[] {
+      return (digestDue.all(beforeIso) as { id: number }[]).map((r) => r.id);
+    },
+    digestInfo(id: number): { at: string; previous: number | null } {
+      return lastDigest.get(id) as { at: string; previous: number | null };
+    },
+    markDigested(id: number, at: string): void {
+      digested.run(at, id);
     },
     setStatus(id: number, status: IncidentStatus): void {
       setStatus.run(status, id);

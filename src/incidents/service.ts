@@ -5,13 +5,15 @@
 import { type Alert, type AlertInput, type Incident, incidentKey, type Severity } from '../artifacts.ts';
 import { incidentRootMessage, type RootView } from '../../blocks/incidentRoot.ts';
 import type { SlackMessage } from '../../blocks/message.ts';
-import { alertsFiringReply, alertsResolvedReply, incidentReopenedReply, incidentResolvedReply } from '../../blocks/threadReplies.ts';
+import { allClearReply, incidentReopenedReply, incidentResolvedReply } from '../../blocks/threadReplies.ts';
 import type { AuditTrail } from '../audit/trail.ts';
 import type { AlertsRepo } from '../db/alerts.ts';
 import type { Db } from '../db/connection.ts';
 import { type IncidentsRepo, rootMessageKey } from '../db/incidents.ts';
 import type { OutboxRepo } from '../db/outbox.ts';
 import { ConflictError, NotFoundError } from '../errors.ts';
+import type { Catalog } from '../catalog.ts';
+import { correlate, type CorrelationSettings } from './correlate.ts';
 
 export type IncidentServiceDeps = {
   db: Db;
@@ -19,9 +21,16 @@ export type IncidentServiceDeps = {
   alerts: AlertsRepo;
   outbox: OutboxRepo;
   audit: AuditTrail;
+  /** The default incident channel (an id). */
   channel: string;
+  /** The channel a service's incidents go to (an id); the default when the catalog names none. */
+  channelFor?: (service: string | null) => string;
+  catalog: Catalog;
+  correlation: CorrelationSettings & { graceMinutes: number };
   autoResolve: boolean;
   onCommit: () => void;
+  /** After the commit in which services joined an existing incident (re-investigation). */
+  onNewServices?: (incident: Incident, services: string[]) => void;
   /** What the root message shows about the crew and its conclusion. */
   crewView?: (incidentId: number) => RootView['crew'];
   /** After the commit that opened an incident (declared or from alerts). */
@@ -47,7 +56,8 @@ export type AlertGroup = {
    */
   deliveryKey: string;
   body: string;
-  groupKey: string;
+  /** The sender's own grouping (Alertmanager's groupKey); null when correlation alone decides. */
+  groupKey: string | null;
   /** The source says every alert of the group has resolved and none was left out of the payload. */
   groupClear: boolean;
   title: string;
@@ -82,7 +92,8 @@ export function incidentService(d: IncidentServiceDeps) {
   const reply = (incident: Incident, message: SlackMessage, messageKey?: string) =>
     d.outbox.enqueue({ incidentId: incident.id, channel: incident.channel, kind: 'post', threadKey: rootMessageKey(incident.id), messageKey, message });
 
-  const opened: Incident[] = [];
+  /** Work to do once the current transaction has committed (start the crew…); dropped on rollback. */
+  const after: (() => void)[] = [];
   const committed = <A extends unknown[], R>(fn: (...args: A) => R) => {
     const tx = d.db.transaction(fn);
     return (...args: A): R => {
@@ -90,11 +101,11 @@ export function incidentService(d: IncidentServiceDeps) {
       try {
         result = tx(...args);
       } catch (err) {
-        opened.length = 0;
+        after.length = 0;
         throw err;
       }
       d.onCommit();
-      for (const incident of opened.splice(0)) d.onOpened?.(incident);
+      for (const f of after.splice(0)) f();
       return result;
     };
   };
@@ -134,7 +145,7 @@ export function incidentService(d: IncidentServiceDeps) {
       });
       d.audit.append({ actor: input.userId, type: 'incident.declared', incidentId: incident.id, payload: { title: incident.title, severity: incident.severity, channel: incident.channel } });
       postRoot(incident);
-      opened.push(incident);
+      after.push(() => d.onOpened?.(incident));
       return incident;
     }),
 
@@ -148,67 +159,107 @@ export function incidentService(d: IncidentServiceDeps) {
     }),
 
     /**
-     * Persists the delivery and its alerts. A never-seen firing alert joins the group's open
-     * incident or opens one; a known alert stays with the incident it first joined. Every incident
-     * whose alerts changed gets its root message updated and its changes told in the thread.
+     * Persists the delivery and its alerts. A known alert (same source and fingerprint) stays in
+     * its incident: a repeat is counted, a status change applied, and firing again within the
+     * grace period after its incident resolved reopens it. A new alert is correlated into an open
+     * incident or opens one (linked to the earlier incident when it had fired before). Joining
+     * alerts update the root message; the thread hears about them in digests.
      */
     ingest: committed((group: AlertGroup): IngestResult => {
       const at = now();
+      const nowMs = Date.parse(at);
+      const graceMs = d.correlation.graceMinutes * 60_000;
       const { id: deliveryId, repeat } = d.alerts.recordDelivery(group.source, group.deliveryKey, group.body, at);
+      const open = d.alerts.openActivity();
+      // Alerts of one delivery stay together: by the sender's group, else by the delivery itself.
+      const hint = group.groupKey ?? `delivery:${deliveryId}`;
+      const hinted = new Map<string, number>();
+      const byGroup = group.groupKey ? d.incidents.findOpenByGroup(group.source, group.groupKey) : undefined;
+      if (byGroup) hinted.set(hint, byGroup.id);
+      type Touch = { isNew: boolean; added: Alert[]; cleared: Alert[]; reopened: boolean; newServices: Set<string> };
+      const touched = new Map<number, Touch>();
+      const touch = (id: number): Touch => {
+        const t = touched.get(id) ?? { isNew: false, added: [], cleared: [], reopened: false, newServices: new Set<string>() };
+        touched.set(id, t);
+        return t;
+      };
 
-      const known = new Map(group.alerts.map((a) => [a, d.alerts.find(a.source, a.fingerprint, a.startsAt)]));
-      let groupIncident = d.incidents.findOpenByGroup(group.source, group.groupKey);
-      let isNew = false;
-      if (!groupIncident && group.alerts.some((a) => a.status === 'firing' && !known.get(a))) {
-        groupIncident = d.incidents.insert({
-          title: group.title, severity: group.severity, service: group.service, channel: d.channel,
-          source: group.source, groupKey: group.groupKey, declaredBy: null, openedAt: at,
-        });
-        isNew = true;
-        d.audit.append({ actor: group.source, type: 'incident.opened', incidentId: groupIncident.id, payload: { title: groupIncident.title, severity: groupIncident.severity, service: groupIncident.service, groupKey: group.groupKey, deliveryId } });
-      }
-
-      const touched = new Map<number, { added: Alert[]; cleared: Alert[] }>();
       for (const a of group.alerts) {
-        // A resolved alert never seen firing has nothing to show; its delivery is still kept.
-        const owner = known.get(a)?.incidentId ?? groupIncident?.id;
-        if (owner === undefined) continue;
-        const { alert, change } = d.alerts.upsert(owner, deliveryId, a, at);
-        if (change === 'none') continue;
-        d.audit.append({ actor: group.source, type: `alert.${alert.status}`, incidentId: owner, payload: { alertId: alert.id, fingerprint: alert.fingerprint, name: alert.name, deliveryId } });
-        const t = touched.get(owner) ?? { added: [], cleared: [] };
-        (alert.status === 'firing' ? t.added : t.cleared).push(alert);
-        touched.set(owner, t);
-      }
-
-      for (const [id, { added, cleared }] of touched) {
-        let incident = d.incidents.get(id)!;
-        if (isNew && id === groupIncident!.id) {
-          postRoot(incident);
-          opened.push(incident);
+        const existing = d.alerts.latest(a.source, a.fingerprint);
+        const owner = existing ? d.incidents.get(existing.incidentId)! : undefined;
+        const ownerCurrent = owner && (owner.status !== 'resolved' || nowMs - Date.parse(owner.resolvedAt ?? at) <= graceMs);
+        if (existing && owner && (ownerCurrent || a.status === 'resolved')) {
+          const { alert, change } = d.alerts.apply(existing, deliveryId, a, at);
+          if (change === 'repeat') continue;
+          const t = touch(owner.id);
+          if (change === 'status' && alert.status === 'firing' && owner.status === 'resolved' && d.incidents.reopen(owner.id)) {
+            d.audit.append({ actor: group.source, type: 'incident.reopened', incidentId: owner.id, payload: { alertId: alert.id, reason: `${alert.name} fired again within ${d.correlation.graceMinutes} min of resolution` } });
+            t.reopened = true;
+          }
+          d.audit.append({ actor: group.source, type: `alert.${change === 'acknowledged' ? 'acknowledged' : alert.status}`, incidentId: owner.id, payload: { alertId: alert.id, fingerprint: alert.fingerprint, deliveryId, ...(change === 'acknowledged' ? { by: alert.acknowledgedBy } : {}) } });
+          if (change === 'status') (alert.status === 'firing' ? t.added : t.cleared).push(alert);
           continue;
         }
-        const reopened = incident.status === 'resolved' && added.length > 0 && d.incidents.reopen(id);
-        if (reopened) {
-          d.audit.append({ actor: group.source, type: 'incident.reopened', incidentId: id, payload: { alertIds: added.map((a) => a.id), deliveryId } });
-          incident = d.incidents.get(id)!;
+        if (a.status === 'resolved') continue; // never seen firing: the delivery is kept, there is nothing to show
+
+        const grouping = correlate(a, hinted.get(hint), open, d.catalog, d.correlation, new Date(at));
+        let incidentId = grouping.incidentId;
+        if (incidentId === null) {
+          const single = group.groupKey !== null || group.alerts.length === 1;
+          const service = a.service ?? group.service;
+          const incident = d.incidents.insert({
+            title: single ? group.title : (a.annotations.summary ?? (a.service ? `${a.name} on ${a.service}` : a.name)),
+            severity: single ? group.severity : (a.severity ?? group.severity),
+            service, channel: d.channelFor?.(service) ?? d.channel, source: group.source, groupKey: group.groupKey,
+            declaredBy: null, openedAt: at, previousIncidentId: owner?.id ?? null,
+          });
+          d.audit.append({ actor: group.source, type: 'incident.opened', incidentId: incident.id, payload: { title: incident.title, severity: incident.severity, service, groupKey: group.groupKey, deliveryId, reason: grouping.reason, previousIncidentId: owner?.id ?? null } });
+          incidentId = incident.id;
+          touch(incidentId).isNew = true;
+        }
+        hinted.set(hint, incidentId);
+        const alert = d.alerts.insert(incidentId, deliveryId, a, at);
+        d.audit.append({ actor: 'correlation', type: 'alert.grouped', incidentId, payload: { alertId: alert.id, fingerprint: alert.fingerprint, service: alert.service, reason: grouping.incidentId === null ? `opened a new incident: ${grouping.reason}` : grouping.reason } });
+        const t = touch(incidentId);
+        t.added.push(alert);
+        const known = open.find((o) => o.incidentId === incidentId && o.service === a.service);
+        if (known) known.lastSeen = at;
+        else {
+          open.push({ incidentId, service: a.service, lastSeen: at });
+          if (!t.isNew && a.service) t.newServices.add(a.service);
+        }
+      }
+
+      for (const [id, t] of touched) {
+        let incident = d.incidents.get(id)!;
+        if (t.isNew) {
+          postRoot(incident);
+          after.push(() => d.onOpened?.(incident));
+          continue;
         }
         const allResolved = d.alerts.counts(id).firing === 0;
-        // The group's own incident closes only when the source says the whole group is clear.
-        const sourceAgrees = id !== groupIncident?.id || group.groupClear;
-        if (allResolved && cleared.length && sourceAgrees && d.autoResolve && incident.status !== 'resolved' && !incident.declaredBy) {
-          incident = resolveInTx(incident, group.source, 'every alert resolved', at);
+        // An incident opened for a sender's group closes only when that sender says the whole group is clear.
+        const sourceAgrees = incident.groupKey === null || incident.groupKey !== group.groupKey || group.groupClear;
+        if (allResolved && t.cleared.length && sourceAgrees && incident.status !== 'resolved' && !incident.declaredBy) {
+          if (d.autoResolve) {
+            incident = resolveInTx(incident, group.source, 'every alert resolved', at);
+            reply(incident, incidentResolvedReply(incident));
+          } else reply(incident, allClearReply(incident));
         }
+        if (t.reopened) reply(incident, incidentReopenedReply(incident, t.added));
         updateRoot(incident);
-        if (added.length) reply(incident, reopened ? incidentReopenedReply(incident, added) : alertsFiringReply(added));
-        if (cleared.length) reply(incident, alertsResolvedReply(incident, cleared, allResolved, at));
+        if (t.newServices.size) {
+          const current = incident;
+          after.push(() => d.onNewServices?.(current, [...t.newServices]));
+        }
       }
       if (repeat && touched.size === 0) return { outcome: 'duplicate' };
       const all = [...touched.values()];
+      const first = [...touched.keys()][0];
       return {
         outcome: 'accepted',
-        incident: groupIncident ?? (touched.size ? d.incidents.get([...touched.keys()][0]!)! : null),
-        opened: isNew,
+        incident: (hinted.get(hint) ?? first) !== undefined ? d.incidents.get((hinted.get(hint) ?? first)!)! : null,
+        opened: all.some((t) => t.isNew),
         newAlerts: all.reduce((n, t) => n + t.added.length, 0),
         resolvedAlerts: all.reduce((n, t) => n + t.cleared.length, 0),
       };

@@ -191,17 +191,20 @@ export class OutboxDrainer {
   private async deliverUpdate(item: OutboxItem, fallbackFor?: string): Promise<Outcome> {
     const target = item.messageKey ? this.o.outbox.message(item.messageKey) : undefined;
     if (!target) return this.fail(item, `update target ${item.messageKey ?? '(none)'} was never delivered`);
-    // Later updates of the same message make this one obsolete: send only the newest.
-    const later = this.o.outbox.laterUpdates(item.messageKey!, item.id);
-    const newest = later.at(-1) ?? item;
-    const { text, blocks } = newest.payload;
-    await this.updateQueue.add(() =>
-      this.o.client.chat.update({
+    // The newest pending update of this message is picked when the rate-limit slot comes up, so
+    // everything that arrived while waiting collapses into this one call (a storm's many root updates).
+    let later: OutboxItem[] = [];
+    let newest = item;
+    await this.updateQueue.add(() => {
+      later = this.o.outbox.laterUpdates(item.messageKey!, item.id);
+      newest = later.at(-1) ?? item;
+      const { text, blocks } = newest.payload;
+      return this.o.client.chat.update({
         channel: target.channel,
         ts: target.ts,
         ...(fallbackFor ? { text: fallbackText(text, fallbackFor), blocks: [] } : { text, blocks: (blocks ?? []) as never }),
-      }),
-    );
+      });
+    });
     this.o.db.transaction(() => {
       for (const obsolete of [item, ...later].filter((x) => x.id !== newest.id)) this.o.outbox.markCollapsed(obsolete.id, newest.id);
       if (fallbackFor) this.o.outbox.markFallback(newest.id, target.ts, fallbackFor);

@@ -3,7 +3,10 @@ import { describe, it } from 'node:test';
 import type { Agent, AgentContext } from '../../agents/types.ts';
 import type { AgentReport } from '../../src/artifacts.ts';
 import { verifyAuditTrail } from '../../src/audit/trail.ts';
-import { blockText, replies, roots, startStack, waitFor } from '../helpers/stack.ts';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { amPayload, blockText, postAlert, replies, roots, startStack, waitFor } from '../helpers/stack.ts';
 
 const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve, reject) => {
@@ -157,6 +160,34 @@ describe('the crew', () => {
       await waitFor(() => s.workspace.store.ephemerals.some((e) => e.text.includes('unknown agent astrology')), 'unknown agent reply');
     } finally {
       await s.stop();
+    }
+  });
+
+  it('re-investigates when a new service joins, at most once per interval, and not for alerts on services already in', async () => {
+    let runs = 0;
+    const counting = agent('counting', async (ctx) => {
+      runs++;
+      const id = ctx.evidenceId(1);
+      return { status: 'ok', summary: `run ${runs}`, onset: null, cost: { usd: 0, tokens: 0 }, evidence: [{ id, kind: 'change', source: 't', service: 'a', summary: 's', timeRange: null, at: null, strength: 0.5, values: {}, link: null }], hypotheses: [{ cause: 'x', service: 'a', kind: 'error_surge', confidence: 0.5, evidenceIds: [id] }] };
+    });
+    const dir = mkdtempSync(join(tmpdir(), 'reinv-'));
+    writeFileSync(join(dir, 'catalog.yaml'), 'services:\n  - { name: a, depends_on: [b] }\n  - { name: b, depends_on: [c] }\n  - { name: c }\n');
+    const t = await startStack({ agents: [counting], config: { catalog: { path: join(dir, 'catalog.yaml') }, correlation: { hops: 2, reinvestigateSeconds: 2 }, investigation: { tiers: { sev1: ['counting'], sev2: ['counting'], sev3: ['counting'], sev4: ['counting'] } } } });
+    try {
+      runs = 0;
+      await postAlert(t.bot.url, amPayload({ group: 'r1', service: 'a' }));
+      await waitFor(() => runs === 1 && !t.bot.crew!.isRunning(1), 'the first investigation');
+      // Inside the 2 s interval: more alerts on a service already in, then two new services.
+      await postAlert(t.bot.url, amPayload({ group: 'r1', service: 'a', alerts: 3 }));
+      await postAlert(t.bot.url, amPayload({ group: 'r2', service: 'b' }));
+      await postAlert(t.bot.url, amPayload({ group: 'r3', service: 'c' }));
+      assert.equal(runs, 1, 'nothing runs before the interval is up');
+      await waitFor(() => runs === 2, 'one deferred re-investigation', 5_000);
+      await new Promise((r) => setTimeout(r, 2_500));
+      assert.equal(runs, 2, 'both joins folded into that one re-investigation; the repeat caused none');
+      assert.equal(t.bot.incidents.listOpen().length, 1);
+    } finally {
+      await t.stop();
     }
   });
 });

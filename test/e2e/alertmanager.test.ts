@@ -51,19 +51,23 @@ describe('Alertmanager → incident thread (local workspace, real SQLite, real H
     assert.doesNotMatch(JSON.stringify(root.blocks), /incident\.resolve/, 'no Resolve button once resolved');
     const thread = replies(s.workspace, root.ts);
     assert.equal(thread.length, 1);
-    assert.match(blockText(thread[0]!), /2 alerts resolved/);
+    assert.match(blockText(thread[0]!), /INC-1 resolved\* by alertmanager\.\\n>every alert resolved/);
     assert.equal(s.bot.incidents.listOpen().length, 0);
   });
 
-  it('a new alert joining an open group updates the root and is listed in the thread', async () => {
+  it('new alerts joining an open group update the root at once and reach the thread in one digest', async () => {
     await postAlert(s.bot.url, amPayload({ group: 'join', alerts: 1 }));
     await postAlert(s.bot.url, amPayload({ group: 'join', alerts: 3 }));
+    await postAlert(s.bot.url, amPayload({ group: 'join', alerts: 4 }));
     await s.bot.drainer.idle();
     const root = roots(s.workspace).at(-1)!;
-    assert.match(blockText(root), /\*Alerts\*\\n3 firing/);
+    assert.match(blockText(root), /\*Alerts\*\\n4 firing/);
+    assert.equal(replies(s.workspace, root.ts).length, 0, 'no reply per alert');
+    assert.equal(s.bot.digester.runOnce(new Date(Date.now() + 61_000)), 1);
+    await s.bot.drainer.idle();
     const thread = replies(s.workspace, root.ts);
     assert.equal(thread.length, 1);
-    assert.match(blockText(thread[0]!), /2 alerts firing/);
+    assert.match(blockText(thread[0]!), /3 alerts firing\* \(svc-join ×3\)/);
   });
 
   it('rejects bad input with a status and a message naming the field, and keeps nothing', async () => {

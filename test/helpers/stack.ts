@@ -46,6 +46,8 @@ export function botConfig(workspace: LocalWorkspace, mode: 'http' | 'socket', db
       catalog: overrides.catalog,
       sources: overrides.sources,
       remediation: overrides.remediation,
+      ingest: overrides.ingest,
+      correlation: overrides.correlation,
     },
   });
 }
@@ -83,7 +85,8 @@ export function example(name: string): Record<string, unknown> {
 export function amPayload(opts: { group: string; status?: 'firing' | 'resolved'; alerts?: number; summary?: string; service?: string; startsAt?: string }) {
   const status = opts.status ?? 'firing';
   const startsAt = opts.startsAt ?? '2026-11-22T10:00:00.000Z';
-  const service = opts.service ?? 'checkout';
+  // Each group is its own service unless a test says otherwise, so correlation keeps them apart.
+  const service = opts.service ?? `svc-${opts.group}`;
   const alerts = Array.from({ length: opts.alerts ?? 1 }, (_, i) => ({
     status,
     labels: { alertname: 'HighErrorRate', service, severity: 'critical', instance: `${service}-${i}` },

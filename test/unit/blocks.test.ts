@@ -12,7 +12,7 @@ import { escapeMrkdwn, mrkdwnText, slackDate, truncate } from '../../blocks/esca
 import { alertCountText, alertLine, incidentRootMessage } from '../../blocks/incidentRoot.ts';
 import { checkMessage, LIMITS } from '../../blocks/limits.ts';
 import type { SlackMessage } from '../../blocks/message.ts';
-import { alertsFiringReply, alertsResolvedReply, incidentResolvedReply } from '../../blocks/threadReplies.ts';
+import { allClearReply, digestReply, incidentResolvedReply } from '../../blocks/threadReplies.ts';
 import { Alert, Incident } from '../../src/artifacts.ts';
 
 // ---------------------------------------------------------------------------------------------
@@ -430,35 +430,23 @@ describe('commandReplies', () => {
 });
 
 describe('threadReplies', () => {
-  test('alertsFiringReply with 1 and with 500 hostile alerts', () => {
-    const one = alertsFiringReply([alert()]);
-    assertValid(one);
-    assert.equal(one.text, '1 alert firing');
-    const many = alertsFiringReply(Array.from({ length: 500 }, (_, i) => alert({ id: i + 1, name: HUGE, service: HOSTILE, annotations: { summary: HOSTILE } })));
+  test('digestReply: one reply for 500 hostile alerts, counted by service, within limits', () => {
+    const joined = Array.from({ length: 500 }, (_, i) => alert({ id: i + 1, name: HUGE, service: HOSTILE, annotations: { summary: HOSTILE } }));
+    const many = digestReply({ incident: incident(), since: '2026-01-01T01:00:00.000Z', joined, resolved: [alert({ status: 'resolved' })], acknowledged: [], symptoms: [{ service: 'checkout', dependsOn: 'payments' }] });
     assertValid(many);
     assertNoInjection(many);
-    assert.equal(many.text, '500 alerts firing');
-    const plain = alertsFiringReply(Array.from({ length: 500 }, (_, i) => alert({ id: i + 1 })));
+    assert.equal(many.text, 'INC-7: 500 firing, 1 resolved since the last update');
+    assert.match(allText(many), /Symptoms: checkout depends on payments/);
+    const plain = digestReply({ incident: incident(), since: '2026-01-01T01:00:00.000Z', joined: Array.from({ length: 500 }, (_, i) => alert({ id: i + 1 })), resolved: [], acknowledged: [], symptoms: [] });
     assertValid(plain);
-    const first = plain.blocks?.[0];
-    assert.ok(first?.type === 'section');
-    assert.ok(first.text?.text.startsWith('*500 alerts firing*\n🔥 *HighErrorRate* on *checkout* — Too many 5xx\n'));
+    assert.match(allText(plain), /500 alerts firing\* \(checkout ×500\)/);
     assert.match(allText(plain), /…and 490 more/);
   });
 
-  test('alertsResolvedReply says what happens next', () => {
-    const resolvedAlerts = [alert({ status: 'resolved' }), alert({ id: 2, status: 'resolved' })];
-    const partial = alertsResolvedReply(incident(), resolvedAlerts, false, '2026-01-01T01:00:00.000Z');
-    assertValid(partial);
-    assert.equal(partial.text, '2 alerts resolved');
-    const allClearOpen = alertsResolvedReply(incident(), resolvedAlerts, true, '2026-01-01T01:00:00.000Z');
-    assert.equal(allClearOpen.text, '2 alerts resolved · all clear');
-    assert.match(allText(allClearOpen), /Run `\/incident resolve INC-7` when the incident is over/);
-    const autoResolved = alertsResolvedReply(incident({ status: 'resolved' }), resolvedAlerts, true, '2026-01-01T01:00:00.000Z');
-    assert.match(allText(autoResolved), /so INC-7 is resolved \(<!date\^1767229200\^/);
-    const many = alertsResolvedReply(incident({ title: HUGE }), Array.from({ length: 500 }, (_, i) => alert({ id: i + 1, status: 'resolved', name: HOSTILE })), true, 'x');
-    assertValid(many);
-    assertNoInjection(many);
+  test('allClearReply offers to resolve', () => {
+    const m = allClearReply(incident());
+    assertValid(m);
+    assert.match(m.text, /Every alert of INC-7 has resolved\. Resolve it with the button/);
   });
 
   test('incidentResolvedReply quotes the note and names who resolved it', () => {
