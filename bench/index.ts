@@ -3,6 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
 import { alertToRoot } from './alertToRoot.ts';
 import { investigations } from './investigation.ts';
+import { storm } from './storm.ts';
 import { ms } from './stats.ts';
 
 const a2r = await alertToRoot(1000);
@@ -30,4 +31,11 @@ for (const series of inv) {
   const { scenario, paced } = series[0]!;
   console.log(`${`${scenario} (${paced ? '1 post/s' : 'unpaced'})`.padEnd(w[0]!)}  ${mmm(series.map((r) => r.firstCardMs), sec)} s  ${mmm(series.map((r) => r.conclusionMs), sec)} s  ${mmm(series.map((r) => r.parallelism), (x) => x.toFixed(2))}`);
 }
-writeFileSync(new URL('./results.json', import.meta.url), `${JSON.stringify({ cores, node: process.version, alertToRoot: a2r, investigations: inv }, null, 2)}\n`);
+const s = await storm();
+const { bot: _bot, workspace: _ws, stop: stopStorm, ...stormFigures } = s;
+await stopStorm();
+console.log(`\nstorm: ${stormFigures.sent} alerts from 100 services (20 outages) in one burst, 16 concurrent senders`);
+console.log(`  persisted ${stormFigures.persisted} (lost ${stormFigures.sent - stormFigures.persisted}); incidents ${stormFigures.incidents}`);
+console.log(`  ingest ${ms(stormFigures.ingestMs)} (${Math.round(stormFigures.alertsPerSecond)} alerts/s persisted); drained, roots current: ${ms(stormFigures.drainMs)}`);
+console.log(`  Slack calls ${JSON.stringify(stormFigures.slackCalls)}; most posts in one second on one channel: ${stormFigures.maxPostsPerChannelSecond}`);
+writeFileSync(new URL('./results.json', import.meta.url), `${JSON.stringify({ cores, node: process.version, alertToRoot: a2r, investigations: inv, storm: stormFigures }, null, 2)}\n`);
