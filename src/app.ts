@@ -85,6 +85,8 @@ export async function startBot(configured: Config, options: StartOptions = {}): 
       log: log.child('outbox'),
       postsPerSecondPerChannel: config.slack.postsPerSecondPerChannel,
       updatesPerMinute: config.slack.updatesPerMinute,
+      updateQuietMs: config.slack.updateQuietMs,
+      updateMaxWaitMs: config.slack.updateMaxWaitMs,
       retryBaseMs: config.slack.retryBaseMs,
       retryMaxMs: config.slack.retryMaxMs,
       onDelivered: options.onDelivered,

@@ -35,6 +35,9 @@ export const Config = z
         channel: z.string().min(1).default('incidents'),
         postsPerSecondPerChannel: z.coerce.number().positive().default(1),
         updatesPerMinute: z.coerce.number().positive().default(50),
+        /** An update waits until its message has been quiet this long (or updateMaxWaitMs), so a burst becomes one chat.update. */
+        updateQuietMs: z.coerce.number().int().nonnegative().default(1000),
+        updateMaxWaitMs: z.coerce.number().int().nonnegative().default(5000),
         retryBaseMs: positiveInt.default(1000),
         retryMaxMs: positiveInt.default(60_000),
       })

@@ -32,6 +32,9 @@ export type DrainerOptions = {
   log: Logger;
   postsPerSecondPerChannel: number;
   updatesPerMinute: number;
+  /** Trailing debounce of updates: wait for this much quiet on the message, or at most updateMaxWaitMs. */
+  updateQuietMs?: number;
+  updateMaxWaitMs?: number;
   retryBaseMs: number;
   retryMaxMs: number;
   /** Called after each delivery; used by benchmarks and metrics. */
@@ -124,7 +127,7 @@ export class OutboxDrainer {
     while (!this.stopped) {
       const item = this.o.outbox.head(lane);
       if (!item) return;
-      const wait = item.nextAttemptAt - Date.now();
+      const wait = Math.max(item.nextAttemptAt - Date.now(), this.debounce(item));
       if (wait > 0) return this.wakeLater(lane, wait);
       const outcome = await this.deliver(item);
       if (outcome.kind === 'retry') {
@@ -132,6 +135,17 @@ export class OutboxDrainer {
         return this.wakeLater(lane, outcome.at - Date.now());
       }
     }
+  }
+
+  /** How much longer an update should wait for its message to go quiet (0: send now). */
+  private debounce(item: OutboxItem): number {
+    const quiet = this.o.updateQuietMs ?? 0;
+    if (item.kind !== 'update' || quiet === 0 || !item.messageKey) return 0;
+    const now = Date.now();
+    const newest = this.o.outbox.laterUpdates(item.messageKey, item.id).at(-1) ?? item;
+    const untilQuiet = Date.parse(newest.createdAt) + quiet - now;
+    const untilMax = Date.parse(item.createdAt) + (this.o.updateMaxWaitMs ?? quiet) - now;
+    return Math.max(0, Math.min(untilQuiet, untilMax));
   }
 
   private wakeLater(lane: string, ms: number): void {

@@ -94,6 +94,20 @@ describe('Slack outbox delivery', () => {
     assert.equal(roots(s.workspace)[0]!.text, 'update 5');
   });
 
+  it('updates arriving in a burst wait for the message to go quiet and become one chat.update', async () => {
+    const s = await stack({ config: { slack: { updateQuietMs: 300, updateMaxWaitMs: 5000 } } });
+    await postAlert(s.bot.url, amPayload({ group: 'quiet', alerts: 1 }));
+    await s.bot.drainer.idle();
+    const before = s.workspace.calls.get('chat.update') ?? 0;
+    for (let n = 2; n <= 6; n++) {
+      await postAlert(s.bot.url, amPayload({ group: 'quiet', alerts: n }));
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await s.bot.drainer.idle();
+    assert.equal((s.workspace.calls.get('chat.update') ?? 0) - before, 1);
+    assert.match(blockText(roots(s.workspace)[0]!), /6 firing/);
+  });
+
   it('a card wider than Slack allows is refused by the workspace and its plain-text fallback reaches the thread', async () => {
     const s = await stack();
     await postAlert(s.bot.url, amPayload({ group: 'wide' }));

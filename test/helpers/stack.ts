@@ -35,6 +35,7 @@ export function botConfig(workspace: LocalWorkspace, mode: 'http' | 'socket', db
         postsPerSecondPerChannel: 1000,
         updatesPerMinute: 100_000,
         retryBaseMs: 50,
+        updateQuietMs: 0,
         retryMaxMs: 400,
         ...overrides.slack,
       },
