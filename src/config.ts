@@ -158,6 +158,20 @@ export const Config = z
         allowedExecutables: z.array(z.string().startsWith('/', 'an absolute path')).default([]),
       })
       .prefault({}),
+    /** Optional: narration and postmortem prose. Off unless an API key is set. */
+    llm: z
+      .strictObject({
+        apiKey: z.string().min(1).optional(),
+        /** Any OpenAI-compatible server, local ones included. */
+        baseUrl: z.url().optional(),
+        models: z.strictObject({ narrative: z.string().min(1).default('gpt-4o-mini'), postmortem: z.string().min(1).default('gpt-4o-mini') }).prefault({}),
+        timeoutMs: positiveInt.default(20_000),
+        /** Per incident, across calls. */
+        budgetTokens: positiveInt.default(60_000),
+        /** USD per million tokens, by model, to record cost; unknown models cost 0. */
+        pricing: z.record(z.string(), z.strictObject({ input: z.coerce.number().nonnegative(), output: z.coerce.number().nonnegative() })).default({ 'gpt-4o-mini': { input: 0.15, output: 0.6 } }),
+      })
+      .prefault({}),
     local: z
       .strictObject({
         port: port.default(3001),
@@ -233,6 +247,8 @@ export const ENV_KEYS = {
   GITHUB_TOKEN: 'sources.github.token',
   CHANGE_EVENTS_TOKEN: 'sources.changeEventsToken',
   LOG_LEVEL: 'log.level',
+  OPENAI_API_KEY: 'llm.apiKey',
+  OPENAI_BASE_URL: 'llm.baseUrl',
 } as const;
 
 const keyToEnv = new Map<string, string>(Object.entries(ENV_KEYS).map(([env, key]) => [key, env]));
