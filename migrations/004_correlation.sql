@@ -31,7 +31,20 @@ CREATE INDEX alerts_incident ON alerts (incident_id);
 CREATE INDEX alerts_fingerprint ON alerts (source, fingerprint, id);
 CREATE INDEX alerts_service_seen ON alerts (service, last_seen_at);
 CREATE INDEX alerts_changed ON alerts (incident_id, updated_at);
+CREATE INDEX alerts_incident_status ON alerts (incident_id, status);
+
+-- Which services each incident holds and when each last alerted: what a new alert may join,
+-- kept current on every alert so correlation never scans an incident's alerts.
+CREATE TABLE incident_services (
+  incident_id  INTEGER NOT NULL REFERENCES incidents (id),
+  service      TEXT NOT NULL,
+  last_seen_at TEXT NOT NULL,
+  PRIMARY KEY (incident_id, service)
+);
+INSERT INTO incident_services (incident_id, service, last_seen_at)
+  SELECT incident_id, service, MAX(COALESCE(last_seen_at, received_at)) FROM alerts WHERE service IS NOT NULL GROUP BY incident_id, service;
 
 -- A new incident opened by an alert that had fired before links to the earlier one.
 ALTER TABLE incidents ADD COLUMN previous_incident_id INTEGER REFERENCES incidents (id);
 ALTER TABLE incidents ADD COLUMN last_digest_at TEXT;
+UPDATE incidents SET last_digest_at = opened_at;

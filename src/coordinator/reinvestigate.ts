@@ -24,7 +24,8 @@ export class Reinvestigator {
     if (this.pending.has(incidentId)) return;
     const last = this.investigations.latestRun(incidentId);
     const due = last ? Date.parse(last.startedAt) + this.intervalMs : 0;
-    const wait = Math.max(0, due - Date.now());
+    // A run still going past the interval is waited out in steps, never in a tight loop.
+    const wait = Math.max(this.crew.isRunning(incidentId) ? 1_000 : 0, due - Date.now());
     const timer = setTimeout(() => {
       this.pending.delete(incidentId);
       if (this.crew.isRunning(incidentId)) return this.request(incidentId, services);

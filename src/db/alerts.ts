@@ -40,8 +40,11 @@ export function alertsRepo(db: Db) {
   const changedSince = db.prepare('SELECT * FROM alerts WHERE incident_id = ? AND updated_at > ? ORDER BY id');
   const services = db.prepare('SELECT DISTINCT service FROM alerts WHERE incident_id = ? AND service IS NOT NULL');
   // Open incidents with each service they hold and when it last alerted: what a new alert may join.
-  const openActivity = db.prepare(`SELECT a.incident_id AS incidentId, a.service AS service, MAX(COALESCE(a.last_seen_at, a.received_at)) AS lastSeen
-    FROM alerts a JOIN incidents i ON i.id = a.incident_id WHERE i.status <> 'resolved' GROUP BY a.incident_id, a.service`);
+  const openActivity = db.prepare(`SELECT s.incident_id AS incidentId, s.service AS service, s.last_seen_at AS lastSeen
+    FROM incident_services s JOIN incidents i ON i.id = s.incident_id WHERE i.status <> 'resolved'`);
+  const touchService = db.prepare(`INSERT INTO incident_services (incident_id, service, last_seen_at) VALUES (?, ?, ?)
+    ON CONFLICT (incident_id, service) DO UPDATE SET last_seen_at = excluded.last_seen_at`);
+  const summary = db.prepare(`SELECT annotations FROM alerts WHERE incident_id = ? ORDER BY (status = 'firing') DESC, id LIMIT 1`);
   const byId = db.prepare('SELECT * FROM alerts WHERE id = ?');
   const byIncident = db.prepare('SELECT * FROM alerts WHERE incident_id = ? ORDER BY id');
   const counts = db.prepare(`SELECT COALESCE(SUM(status = 'firing'), 0) AS firing, COALESCE(SUM(status = 'resolved'), 0) AS resolved FROM alerts WHERE incident_id = ?`);
@@ -60,22 +63,36 @@ export function alertsRepo(db: Db) {
     },
     insert(incidentId: number, deliveryId: number, a: AlertInput, now: string): Alert {
       const id = Number(insert.run({ ...a, incidentId, deliveryId, now, acknowledgedBy: a.acknowledgedBy ?? null, labels: JSON.stringify(a.labels), annotations: JSON.stringify(a.annotations) }).lastInsertRowid);
+      if (a.service) touchService.run(incidentId, a.service, now);
       return toAlert(byId.get(id) as Row);
+    },
+    /** The line the root message quotes: a firing alert's summary (or description), else a resolved one's. */
+    summaryOf(incidentId: number): string | null {
+      const r = summary.get(incidentId) as { annotations: string } | undefined;
+      const a = r ? (JSON.parse(r.annotations) as Record<string, string>) : {};
+      return a.summary ?? a.description ?? null;
     },
     /**
      * Applies a new delivery of a known alert: a status change, an acknowledgement, or only a
      * repeat (counted, with its last-seen time). Never a new row.
      */
-    apply(existing: Alert, deliveryId: number, a: AlertInput, now: string): { alert: Alert; change: 'status' | 'acknowledged' | 'repeat' } {
+    apply(existing: Alert, deliveryId: number, a: AlertInput, now: string): { alert: Alert; change: 'status' | 'acknowledged' | 'unacknowledged' | 'repeat' } {
       if (existing.status !== a.status) {
         update.run({ id: existing.id, status: a.status, endsAt: a.endsAt, annotations: JSON.stringify(a.annotations), deliveryId, now });
+        if (existing.service) touchService.run(existing.incidentId, existing.service, now);
         return { alert: toAlert(byId.get(existing.id) as Row), change: 'status' };
       }
       if (a.acknowledgedBy && !existing.acknowledgedBy) {
         acknowledge.run(a.acknowledgedBy, now, now, existing.id);
         return { alert: toAlert(byId.get(existing.id) as Row), change: 'acknowledged' };
       }
+      // null (not undefined) is the sender saying it is no longer acknowledged.
+      if (a.acknowledgedBy === null && existing.acknowledgedBy) {
+        acknowledge.run(null, now, now, existing.id);
+        return { alert: toAlert(byId.get(existing.id) as Row), change: 'unacknowledged' };
+      }
       seenAgain.run(now, deliveryId, existing.id);
+      if (existing.service) touchService.run(existing.incidentId, existing.service, now);
       return { alert: toAlert(byId.get(existing.id) as Row), change: 'repeat' };
     },
     changedSince(incidentId: number, sinceIso: string): Alert[] {

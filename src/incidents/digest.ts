@@ -45,7 +45,10 @@ export class Digester {
         const incident = this.d.incidents.get(id)!;
         const joined = changed.filter((a) => a.status === 'firing' && Date.parse(a.receivedAt) > Date.parse(since));
         const resolved = changed.filter((a) => a.status === 'resolved');
-        const acknowledged = changed.filter((a) => a.status === 'firing' && a.acknowledgedBy && Date.parse(a.receivedAt) <= Date.parse(since));
+        const earlier = changed.filter((a) => a.status === 'firing' && Date.parse(a.receivedAt) <= Date.parse(since));
+        // An older alert that changed and is firing: acknowledged, or firing again after resolving.
+        const acknowledged = earlier.filter((a) => a.acknowledgedBy);
+        joined.push(...earlier.filter((a) => !a.acknowledgedBy));
         const origin = this.d.origin(id);
         const symptoms = origin
           ? [...new Set(joined.map((a) => a.service).filter((s): s is string => Boolean(s) && s !== origin))]

@@ -58,6 +58,8 @@ export type AlertGroup = {
   body: string;
   /** The sender's own grouping (Alertmanager's groupKey); null when correlation alone decides. */
   groupKey: string | null;
+  /** deliveryKey is the sender's own delivery id (PagerDuty's X-Webhook-Id), not a hash of the body. */
+  senderDeliveryId?: boolean;
   /** The source says every alert of the group has resolved and none was left out of the payload. */
   groupClear: boolean;
   title: string;
@@ -77,14 +79,9 @@ export type IncidentService = ReturnType<typeof incidentService>;
 
 export function incidentService(d: IncidentServiceDeps) {
   const now = () => new Date().toISOString();
-  const summaryOf = (alerts: Alert[]): string | null => {
-    const a = alerts.find((x) => x.status === 'firing') ?? alerts[0];
-    return a?.annotations.summary ?? a?.annotations.description ?? null;
-  };
-  const rootMessage = (incident: Incident): SlackMessage => {
-    const alerts = d.alerts.forIncident(incident.id);
-    return incidentRootMessage({ incident, counts: d.alerts.counts(incident.id), summary: summaryOf(alerts), crew: d.crewView?.(incident.id) ?? null });
-  };
+  // Two indexed queries, never the incident's whole alert list: this runs for every delivery in a storm.
+  const rootMessage = (incident: Incident): SlackMessage =>
+    incidentRootMessage({ incident, counts: d.alerts.counts(incident.id), summary: d.alerts.summaryOf(incident.id), crew: d.crewView?.(incident.id) ?? null });
   const postRoot = (incident: Incident) =>
     d.outbox.enqueue({ incidentId: incident.id, channel: incident.channel, kind: 'post', messageKey: rootMessageKey(incident.id), message: rootMessage(incident) });
   const updateRoot = (incident: Incident) =>
@@ -170,6 +167,8 @@ export function incidentService(d: IncidentServiceDeps) {
       const nowMs = Date.parse(at);
       const graceMs = d.correlation.graceMinutes * 60_000;
       const { id: deliveryId, repeat } = d.alerts.recordDelivery(group.source, group.deliveryKey, group.body, at);
+      // A sender's own delivery id seen again is a retry or a replay: never applied twice.
+      if (repeat && group.senderDeliveryId) return { outcome: 'duplicate' };
       const open = d.alerts.openActivity();
       // Alerts of one delivery stay together: by the sender's group, else by the delivery itself.
       const hint = group.groupKey ?? `delivery:${deliveryId}`;
@@ -190,13 +189,15 @@ export function incidentService(d: IncidentServiceDeps) {
         const ownerCurrent = owner && (owner.status !== 'resolved' || nowMs - Date.parse(owner.resolvedAt ?? at) <= graceMs);
         if (existing && owner && (ownerCurrent || a.status === 'resolved')) {
           const { alert, change } = d.alerts.apply(existing, deliveryId, a, at);
+          // The rest of this delivery's group follows the incident its known alerts are in.
+          if (!hinted.has(hint)) hinted.set(hint, owner.id);
           if (change === 'repeat') continue;
           const t = touch(owner.id);
           if (change === 'status' && alert.status === 'firing' && owner.status === 'resolved' && d.incidents.reopen(owner.id)) {
             d.audit.append({ actor: group.source, type: 'incident.reopened', incidentId: owner.id, payload: { alertId: alert.id, reason: `${alert.name} fired again within ${d.correlation.graceMinutes} min of resolution` } });
             t.reopened = true;
           }
-          d.audit.append({ actor: group.source, type: `alert.${change === 'acknowledged' ? 'acknowledged' : alert.status}`, incidentId: owner.id, payload: { alertId: alert.id, fingerprint: alert.fingerprint, deliveryId, ...(change === 'acknowledged' ? { by: alert.acknowledgedBy } : {}) } });
+          d.audit.append({ actor: group.source, type: `alert.${change === 'status' ? alert.status : change}`, incidentId: owner.id, payload: { alertId: alert.id, fingerprint: alert.fingerprint, deliveryId, ...(change === 'acknowledged' ? { by: alert.acknowledgedBy } : {}) } });
           if (change === 'status') (alert.status === 'firing' ? t.added : t.cleared).push(alert);
           continue;
         }

@@ -109,6 +109,7 @@ export function pagerdutyAlertGroup(body: string, payload: PagerDutyIncidentWebh
   return {
     source: 'pagerduty',
     deliveryKey: deliveryId || sha256Hex(body),
+    senderDeliveryId: Boolean(deliveryId),
     body,
     groupKey: null,
     // A PagerDuty incident is a group of one: resolving it clears the whole group.
