@@ -14,6 +14,7 @@ export const USAGE = escapeMrkdwn([
   '`/incident resolve [INC-n] [note]` — resolve an incident, with an optional note',
   '`/incident investigate [INC-n] [agent]` — send the crew again, or one agent (logs, metrics, changes, dependencies, history)',
   '`/incident note [INC-n] <text>` — add a note to the incident; it joins the evidence',
+  '`/incident postmortem INC-n [--regenerate]` — post a resolved incident\'s postmortem again, or redraft it first',
   '`/incident autonomy off|on` — stop or allow every action from running (admins)',
   '`/incident help` — this message',
 ].join('\n'));

@@ -2,6 +2,7 @@
 import type { Conclusion, Evidence, RankedCause } from '../src/artifacts.ts';
 import type { Proposal } from '../src/db/proposals.ts';
 import { proposalBlocks, RISK_ICON } from './proposalBlocks.ts';
+import { markRootCauseButton, rootCauseBlockId } from './rootCause.ts';
 import { joinWithin, mrkdwnText, safeLink, truncate } from './escape.ts';
 import { evidenceLine } from './findingCard.ts';
 import { LIMITS } from './limits.ts';
@@ -14,10 +15,12 @@ export function breakdownLine(c: RankedCause): string {
   return `\`score ${c.score.toFixed(2)} = evidence ${b.evidence.toFixed(2)} × (0.60 + 0.25·temporal ${b.temporal.toFixed(2)} + 0.15·history ${b.history.toFixed(2)}) × graph ${b.graph.toFixed(2)}\``;
 }
 
-function causeSection(rank: number, c: RankedCause, evidence: Map<string, Evidence>): KnownBlock {
+/** A ranked cause with its breakdown and strongest evidence; a person can mark it as the root cause. */
+function causeSection(rank: number, c: RankedCause, evidence: Map<string, Evidence>, of: Conclusion): KnownBlock {
   const cited = c.evidenceIds.map((id) => evidence.get(id)).filter((e): e is Evidence => Boolean(e)).sort((a, b) => b.strength - a.strength);
   const head = `*${rank}. ${mrkdwnText(c.cause, 300)}*  _(${mrkdwnText(c.service, 80)} · ${c.kind.replace(/_/g, ' ')})_\n${breakdownLine(c)}\n_${mrkdwnText(c.why.join('; '), 600)}_`;
-  return section(`${head}\n${joinWithin(cited.map(evidenceLine), LIMITS.sectionText - head.length - 10, 3)}`);
+  const ref = { incidentId: of.incidentId, runId: of.runId, rank };
+  return { ...section(`${head}\n${joinWithin(cited.map(evidenceLine), LIMITS.sectionText - head.length - 10, 3)}`), block_id: rootCauseBlockId(ref), accessory: markRootCauseButton(ref) } as KnownBlock;
 }
 
 /** Proposals shown with their state and buttons; at most this many, so the card stays within 50 blocks. */
@@ -31,7 +34,7 @@ export function conclusionCard(key: string, c: Conclusion, proposals: Proposal[]
     blocks.push(section(`Not enough evidence to name a cause: ${mrkdwnText(c.abstainReason ?? 'no lead', 1000)}.`));
   } else {
     blocks.push({ type: 'header', text: { type: 'plain_text', text: truncate(`🧭 ${key}: likely cause`, LIMITS.headerText) } });
-    c.ranked.slice(0, 3).forEach((cause, i) => blocks.push(causeSection(i + 1, cause, evidence)));
+    c.ranked.slice(0, 3).forEach((cause, i) => blocks.push(causeSection(i + 1, cause, evidence, c)));
   }
   if (c.symptoms.length) {
     blocks.push(section(`*Symptoms, not causes*\n${joinWithin(c.symptoms.map((s) => `• ${mrkdwnText(s.service, 80)} depends on ${mrkdwnText(s.dependsOn, 80)}`), 1500, 8)}`));

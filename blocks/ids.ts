@@ -6,6 +6,7 @@ export const ActionIds = {
   approveAction: 'action.approve',
   rejectAction: 'action.reject',
   undoAction: 'action.undo',
+  markRootCause: 'cause.mark_root',
 } as const;
 
 /** callback_id of modals. */
@@ -27,3 +28,7 @@ export type IncidentButtonValue = z.infer<typeof IncidentButtonValue>;
 /** The `value` of Approve / Reject / Undo buttons, and the reject modal's private_metadata. */
 export const ProposalRef = z.object({ proposalId: z.number().int().positive() });
 export type ProposalRef = z.infer<typeof ProposalRef>;
+
+/** The `value` of "Mark as root cause": the cause's rank (1-based) in the conclusion of that run. */
+export const RootCauseRef = z.object({ incidentId: z.number().int().positive(), runId: z.number().int().positive(), rank: z.number().int().positive() });
+export type RootCauseRef = z.infer<typeof RootCauseRef>;

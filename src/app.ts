@@ -9,9 +9,8 @@ import type { Config } from './config.ts';
 import { Crew } from './coordinator/crew.ts';
 import { type InvestigationsRepo, investigationsRepo } from './db/investigations.ts';
 import { changeEventsRoute } from './ingest/changeEventsRoute.ts';
-import { indexResolvedIncident } from './sources/history.ts';
 import { createSources } from './sources/index.ts';
-import { historyRecord } from './coordinator/historyRecord.ts';
+import { Postmortems } from './postmortem/service.ts';
 import { type ProposalsRepo, proposalsRepo } from './db/proposals.ts';
 import { Remediation } from './remediation/service.ts';
 import { checkCatalogActions } from './remediation/catalogActions.ts';
@@ -107,6 +106,8 @@ export async function startBot(configured: Config, options: StartOptions = {}): 
     const audit = auditTrail(db);
     let crew: Crew | null = null;
     let reinvestigator: Reinvestigator | null = null;
+    // Drafted, stored and posted inside the resolve transaction; the narrator (LLM) is optional.
+    const postmortems = new Postmortems({ db, catalog, audit, outbox, narrator: null, onCommit: () => drainer.kick(), log: log.child('postmortem') });
     const incidentsRepoHandle = incidentsRepo(db);
     const alertsRepoHandle = alertsRepo(db);
     const incidents = incidentService({
@@ -138,7 +139,7 @@ export async function startBot(configured: Config, options: StartOptions = {}): 
           failed(err);
         }
       },
-      onResolved: (incident) => indexResolvedIncident(db, historyRecord(incident, incidents, investigations)),
+      onResolved: (incident) => postmortems.onResolved(incident),
     });
     const sources = createSources(config, catalog, db);
     const proposals = proposalsRepo(db);
@@ -153,7 +154,7 @@ export async function startBot(configured: Config, options: StartOptions = {}): 
     });
     // Actions left running by a previous process are settled before any click can arrive.
     remediation.start();
-    const bolt = createBolt(transport, { botToken: botToken!, signingSecret, appToken, apiUrl }, { config, incidents, investigations, crew, remediation, proposals, log });
+    const bolt = createBolt(transport, { botToken: botToken!, signingSecret, appToken, apiUrl }, { config, incidents, investigations, crew, remediation, proposals, postmortems, log });
     await bolt.start();
     const server = createHttpServer({
       routes: {
@@ -180,6 +181,7 @@ export async function startBot(configured: Config, options: StartOptions = {}): 
         reinvestigator?.stop();
         await crew?.stop();
         await remediation.stop();
+        await postmortems.idle();
         await bolt.stop();
         await drainer.stop();
         db.close();

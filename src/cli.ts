@@ -2,6 +2,7 @@
 /**
  * `incident-crew audit verify [--db PATH]`: walks the audit hash chain.
  * `incident-crew history import FILE [--db PATH]`: loads past incidents from JSON for the history agent.
+ * `incident-crew postmortem export INC-n [--db PATH]`: prints an incident's stored postmortem (Markdown).
  */
 import { readFileSync } from 'node:fs';
 import { verifyAuditTrail } from './audit/trail.ts';
@@ -10,13 +11,17 @@ import { openDb, openDbReadOnly } from './db/connection.ts';
 import { migrate } from './db/migrate.ts';
 import { AppError, ValidationError } from './errors.ts';
 import { importHistory, parseHistoryImport } from './sources/history.ts';
+import { parseIncidentRef } from './slack/commands/parse.ts';
+import { postmortemsRepo } from './postmortem/repo.ts';
 
 const USAGE = 'usage: incident-crew audit verify [--db PATH]\n';
 const HISTORY_USAGE = 'usage: incident-crew history import FILE [--db PATH]\n';
+const POSTMORTEM_USAGE = 'usage: incident-crew postmortem export INC-n [--db PATH]\n';
 
 export function run(argv: string[], out: (s: string) => void = (s) => process.stdout.write(s)): number {
   const [group, command, ...rest] = argv;
   if (group === 'history') return historyCommand(command, rest, out);
+  if (group === 'postmortem') return postmortemCommand(command, rest, out);
   const flagOk = rest.length === 0 || (rest.length === 2 && rest[0] === '--db' && Boolean(rest[1]));
   if (group !== 'audit' || command !== 'verify' || !flagOk) {
     out(USAGE);
@@ -83,6 +88,39 @@ function historyCommand(command: string | undefined, rest: string[], out: (s: st
     migrate(db);
     const { imported, updated } = importHistory(db, records);
     out(`imported ${imported}, updated ${updated}\n`);
+    return 0;
+  } finally {
+    db.close();
+  }
+}
+
+function postmortemCommand(command: string | undefined, rest: string[], out: (s: string) => void): number {
+  const args = parseImportArgs(rest);
+  const id = parseIncidentRef(args?.file);
+  if (command !== 'export' || !args || id === null) {
+    out(POSTMORTEM_USAGE);
+    return 2;
+  }
+  const path = args.db ?? loadConfig().database.path;
+  let db;
+  try {
+    db = openDbReadOnly(path);
+  } catch (err) {
+    out(`cannot open ${path}: ${(err as Error).message}\n`);
+    return 1;
+  }
+  try {
+    const hasTable = db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'postmortems'`).get();
+    if (!hasTable) {
+      out(`${path} has no postmortems table (not an incident-crew database, or not migrated yet)\n`);
+      return 1;
+    }
+    const stored = postmortemsRepo(db).get(id);
+    if (!stored) {
+      out(`INC-${id} has no postmortem; one is drafted when the incident resolves\n`);
+      return 1;
+    }
+    out(stored.markdown.endsWith('\n') ? stored.markdown : `${stored.markdown}\n`);
     return 0;
   } finally {
     db.close();

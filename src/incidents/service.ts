@@ -35,7 +35,7 @@ export type IncidentServiceDeps = {
   crewView?: (incidentId: number) => RootView['crew'];
   /** After the commit that opened an incident (declared or from alerts). */
   onOpened?: (incident: Incident) => void;
-  /** Inside the transaction that resolves an incident (e.g. to index it for the history agent). */
+  /** Inside the transaction that resolves an incident, after its "resolved" reply (the postmortem, the history index). */
   onResolved?: (incident: Incident) => void;
 };
 
@@ -110,9 +110,7 @@ export function incidentService(d: IncidentServiceDeps) {
   const resolveInTx = (incident: Incident, by: string, note: string | null, at: string): Incident => {
     if (!d.incidents.resolve(incident.id, at, by, note)) throw new ConflictError(`${incidentKey(incident.id)} is already resolved`);
     d.audit.append({ actor: by, type: 'incident.resolved', incidentId: incident.id, payload: { note, previousStatus: incident.status } });
-    const resolved = d.incidents.get(incident.id)!;
-    d.onResolved?.(resolved);
-    return resolved;
+    return d.incidents.get(incident.id)!;
   };
 
   return {
@@ -152,6 +150,7 @@ export function incidentService(d: IncidentServiceDeps) {
       const resolved = resolveInTx(incident, input.by, input.note, now());
       updateRoot(resolved);
       reply(resolved, incidentResolvedReply(resolved));
+      d.onResolved?.(resolved);
       return resolved;
     }),
 
@@ -245,6 +244,7 @@ export function incidentService(d: IncidentServiceDeps) {
           if (d.autoResolve) {
             incident = resolveInTx(incident, group.source, 'every alert resolved', at);
             reply(incident, incidentResolvedReply(incident));
+            d.onResolved?.(incident);
           } else reply(incident, allClearReply(incident));
         }
         if (t.reopened) reply(incident, incidentReopenedReply(incident, t.added));

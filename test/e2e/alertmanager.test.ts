@@ -50,8 +50,9 @@ describe('Alertmanager → incident thread (local workspace, real SQLite, real H
     assert.match(blockText(root), /\*Alerts\*\\n2 resolved/);
     assert.doesNotMatch(JSON.stringify(root.blocks), /incident\.resolve/, 'no Resolve button once resolved');
     const thread = replies(s.workspace, root.ts);
-    assert.equal(thread.length, 1);
+    assert.equal(thread.length, 2);
     assert.match(blockText(thread[0]!), /INC-1 resolved\* by alertmanager\.\\n>every alert resolved/);
+    assert.match(thread[1]!.text, /^📝 Postmortem of INC-1 posted in <#C\w+>\.$/);
     assert.equal(s.bot.incidents.listOpen().length, 0);
   });
 

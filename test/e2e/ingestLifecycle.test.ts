@@ -31,7 +31,7 @@ describe('alert lifecycle', () => {
     assert.equal(res.status, 202, 'the same body means firing again, not a duplicate');
     await s.bot.drainer.idle();
     assert.equal(s.bot.incidents.get(id)?.status, 'open');
-    assert.deepEqual(events(id), ['incident.opened', 'alert.grouped', 'alert.resolved', 'incident.resolved', 'incident.reopened', 'alert.firing']);
+    assert.deepEqual(events(id), ['incident.opened', 'alert.grouped', 'alert.resolved', 'incident.resolved', 'postmortem.drafted', 'postmortem.posted', 'incident.reopened', 'alert.firing']);
     const root = rootOf(id);
     assert.match(blockText(root), /\*Status\*\\nOpen/);
     assert.match(blockText(replies(s.workspace, root.ts).at(-1)!), new RegExp(`INC-${id} reopened: 1 alert is firing again`));
@@ -60,7 +60,7 @@ describe('alert lifecycle', () => {
     assert.equal(res.status, 202);
     await s.bot.drainer.idle();
     assert.equal(s.bot.incidents.get(id)?.status, 'resolved');
-    assert.deepEqual(events(id), ['incident.opened', 'alert.grouped', 'alert.resolved', 'incident.resolved']);
+    assert.deepEqual(events(id), ['incident.opened', 'alert.grouped', 'alert.resolved', 'incident.resolved', 'postmortem.drafted', 'postmortem.posted']);
     assert.match(blockText(rootOf(id)), /\*Status\*\\nResolved/);
     assert.equal(s.bot.incidents.listOpen().filter((i) => i.groupKey?.includes('regrouped')).length, 0, 'no incident for a group with nothing firing');
   });

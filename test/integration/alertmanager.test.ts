@@ -128,8 +128,9 @@ describe('a real Alertmanager delivering to the bot', { skip: skipWithout(ALERTM
       const alerts = alertsOf(incident.id);
       assert.deepEqual(alerts.map((a) => [a.status, a.ends_at]), alerts.map(() => ['resolved', endsAt]));
     }
-    const threads = roots(stack!.workspace);
+    const threads = roots(stack!.workspace).filter((m) => !m.text.startsWith('Postmortem '));
     assert.equal(threads.length, 2, 'resolution updates the threads and opens none');
+    assert.equal(roots(stack!.workspace).length, 4, 'and posts one postmortem per incident');
     for (const root of threads) assert.match(blockText(root), /\*Status\*\\nResolved/);
     assert.match(blockText(threads[0]!), /\*Alerts\*\\n2 resolved/);
     assert.match(blockText(threads[1]!), /\*Alerts\*\\n1 resolved/);

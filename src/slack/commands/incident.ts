@@ -8,7 +8,7 @@ import type { ListenerDeps } from '../deps.ts';
 import { parseIncidentCommand } from './parse.ts';
 
 export function incidentCommand(deps: ListenerDeps) {
-  const { incidents, investigations, crew, remediation, config, log } = deps;
+  const { incidents, investigations, crew, remediation, postmortems, config, log } = deps;
 
   /** An explicit id, or the only open incident; otherwise a question back to the person. */
   const pick = (id: number | null): Incident => {
@@ -59,6 +59,14 @@ export function incidentCommand(deps: ListenerDeps) {
         case 'autonomy': {
           if (!remediation) return reply(usageReply('Remediation is not set up here.'));
           return reply({ text: (await remediation.setAutonomy(parsed.enabled, command.user_id)).text });
+        }
+        case 'postmortem': {
+          if (!postmortems) return reply(usageReply('Postmortems are not set up here.'));
+          const incident = pick(parsed.id);
+          const posted = parsed.regenerate ? await postmortems.regenerate(incident.id, command.user_id) : postmortems.repost(incident.id, command.user_id);
+          const where = /^[CG][A-Z0-9]+$/.test(posted.channel) ? `<#${posted.channel}>` : `#${posted.channel}`;
+          const parts = posted.parts > 1 ? ` (${posted.parts} messages)` : '';
+          return reply({ text: `📝 ${parsed.regenerate ? 'Redrafted the postmortem of' : 'Posting the postmortem of'} *${incidentKey(incident.id)}* in ${where}${parts}${posted.llmUsed ? ', with the LLM narrative' : ''}.` });
         }
         case 'note': {
           const incident = pick(parsed.id);

@@ -9,6 +9,7 @@ export type IncidentCommand =
   | { cmd: 'investigate'; id: number | null; agent: string | null }
   | { cmd: 'note'; id: number | null; text: string }
   | { cmd: 'autonomy'; enabled: boolean }
+  | { cmd: 'postmortem'; id: number; regenerate: boolean }
   | { cmd: 'help' }
   | { cmd: 'invalid'; problem: string };
 
@@ -74,6 +75,13 @@ export function parseIncidentCommand(text: string): IncidentCommand {
       const word = args[0]?.toLowerCase();
       if (args.length !== 1 || (word !== 'on' && word !== 'off')) return { cmd: 'invalid', problem: '`autonomy` takes `on` or `off`.' };
       return { cmd: 'autonomy', enabled: word === 'on' };
+    }
+    case 'postmortem': {
+      const regenerate = args.some((a) => a.toLowerCase() === '--regenerate');
+      const rest = args.filter((a) => a.toLowerCase() !== '--regenerate');
+      const id = parseIncidentRef(rest[0]);
+      if (id === null || rest.length !== 1) return { cmd: 'invalid', problem: '`postmortem` takes one incident id and optionally `--regenerate`, e.g. `/incident postmortem INC-12 --regenerate`.' };
+      return { cmd: 'postmortem', id, regenerate };
     }
     default:
       return { cmd: 'invalid', problem: `Unknown subcommand "${head}".` };
