@@ -36,6 +36,13 @@ export function conclusionCard(key: string, c: Conclusion, proposals: Proposal[]
     blocks.push({ type: 'header', text: { type: 'plain_text', text: truncate(`🧭 ${key}: likely cause`, LIMITS.headerText) } });
     c.ranked.slice(0, 3).forEach((cause, i) => blocks.push(causeSection(i + 1, cause, evidence, c)));
   }
+  if (c.narrative) {
+    const how = c.narrative.reordered ? 'LLM narrative; it also re-ordered the causes above' : 'LLM narrative';
+    blocks.splice(1, 0, section(`🗣️ ${mrkdwnText(c.narrative.text, 2000)}`), {
+      type: 'context',
+      elements: [{ type: 'mrkdwn', text: truncate(`${how}, checked against the evidence (${c.narrative.citations.map((id) => mrkdwnText(id, 40)).join(', ')}) · ${c.narrative.tokens} tokens, $${c.narrative.costUsd.toFixed(4)}`, 2000) }],
+    });
+  }
   if (c.symptoms.length) {
     blocks.push(section(`*Symptoms, not causes*\n${joinWithin(c.symptoms.map((s) => `• ${mrkdwnText(s.service, 80)} depends on ${mrkdwnText(s.dependsOn, 80)}`), 1500, 8)}`));
   }

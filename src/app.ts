@@ -5,6 +5,10 @@ import type { Agent } from '../agents/types.ts';
 import { type Catalog, channelOf, loadCatalog } from './catalog.ts';
 import { Reinvestigator } from './coordinator/reinvestigate.ts';
 import { Digester } from './incidents/digest.ts';
+import type { Conclusion } from './artifacts.ts';
+import { createLlm } from './llm/client.ts';
+import { narrateConclusion } from './llm/narrate.ts';
+import { llmNarrator } from './postmortem/narrator.ts';
 import type { Config } from './config.ts';
 import { Crew } from './coordinator/crew.ts';
 import { type InvestigationsRepo, investigationsRepo } from './db/investigations.ts';
@@ -107,7 +111,9 @@ export async function startBot(configured: Config, options: StartOptions = {}): 
     let crew: Crew | null = null;
     let reinvestigator: Reinvestigator | null = null;
     // Drafted, stored and posted inside the resolve transaction; the narrator (LLM) is optional.
-    const postmortems = new Postmortems({ db, catalog, audit, outbox, narrator: null, onCommit: () => drainer.kick(), log: log.child('postmortem') });
+    // Optional narration: null without OPENAI_API_KEY, and then every text is the deterministic one.
+    const llm = createLlm({ config: config.llm, db, log: log.child('llm'), budgetUsd: config.investigation.budgetUsd });
+    const postmortems = new Postmortems({ db, catalog, audit, outbox, narrator: llm ? llmNarrator(llm) : null, onCommit: () => drainer.kick(), log: log.child('postmortem') });
     const incidentsRepoHandle = incidentsRepo(db);
     const alertsRepoHandle = alertsRepo(db);
     const incidents = incidentService({
@@ -145,7 +151,15 @@ export async function startBot(configured: Config, options: StartOptions = {}): 
     const proposals = proposalsRepo(db);
     const remediation = new Remediation({ config, catalog, incidents, investigations, proposals, slack: createStartupClient(botToken!, apiUrl, log), secret: secretFromEnv, log: log.child('remediation') });
     if (config.investigation.enabled) {
-      crew = new Crew({ config, catalog, sources, agents: options.agents ?? AGENTS, incidents, investigations, remediation, log: log.child('crew') });
+      const narrate = llm
+        ? async (incidentId: number, conclusion: Conclusion) => {
+            const out = await narrateConclusion(llm, incidentId, conclusion, conclusion.evidence);
+            if (!out) return null;
+            const usage = llm.usageOf(incidentId);
+            return { text: out.text, citations: out.citations, reordered: out.reRanked !== null, tokens: usage.tokens, costUsd: usage.costUsd, reRanked: out.reRanked };
+          }
+        : null;
+      crew = new Crew({ config, catalog, sources, agents: options.agents ?? AGENTS, incidents, investigations, remediation, narrate, log: log.child('crew') });
       reinvestigator = new Reinvestigator(crew, investigations, config.correlation.reinvestigateSeconds * 1000, log.child('crew'));
     }
     const digester = new Digester({

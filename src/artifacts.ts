@@ -182,5 +182,10 @@ export const Conclusion = z.object({
   actions: z.array(ActionProposal),
   evidence: z.array(Evidence),
   createdAt: z.string(),
+  /** Added after posting when an LLM is configured: prose whose every sentence cites evidence ids that exist. */
+  narrative: z
+    .object({ text: z.string(), citations: z.array(z.string()), reordered: z.boolean(), tokens: z.number().int().nonnegative(), costUsd: z.number().nonnegative() })
+    .nullable()
+    .optional(),
 });
 export type Conclusion = z.infer<typeof Conclusion>;

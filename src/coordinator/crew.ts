@@ -28,7 +28,9 @@ export type CrewDeps = {
   incidents: IncidentService;
   investigations: InvestigationsRepo;
   /** Turns the conclusion's actions into proposals (null: actions are only listed). */
-  remediation?: Pick<Remediation, 'propose' | 'afterPropose'> | null;
+  remediation?: Pick<Remediation, 'propose' | 'afterPropose' | 'refreshCard'> | null;
+  /** Narrates a posted conclusion (LLM); null keeps the deterministic card. Never awaited before posting. */
+  narrate?: ((incidentId: number, conclusion: Conclusion) => Promise<(NonNullable<Conclusion['narrative']> & { reRanked: Conclusion['ranked'] | null }) | null>) | null;
   log: Logger;
 };
 
@@ -81,9 +83,9 @@ export class Crew {
     return this.active.has(incidentId);
   }
 
-  /** Resolves when no run is in flight (tests, shutdown). */
+  /** Resolves when no run or narration is in flight (tests, shutdown). */
   async idle(): Promise<void> {
-    while (this.active.size) await Promise.allSettled([...this.active.values()].map((r) => r.promise));
+    while (this.active.size || this.narrations.size) await Promise.allSettled([...[...this.active.values()].map((r) => r.promise), ...this.narrations]);
   }
 
   async stop(): Promise<void> {
@@ -191,8 +193,10 @@ export class Crew {
       incidentId, runId: run.id, findings: repo.latestFindings(incidentId).filter((f) => known.has(f.agent)), notes: repo.notes(incidentId),
       catalog, onset, abstainBelow: settings.abstainBelow,
     });
+    let storedId = 0;
     const proposals = incidents.transact((tx) => {
       const stored = repo.addConclusion(conclusion);
+      storedId = stored.id;
       repo.finishRun(run.id, new Date().toISOString());
       const top = conclusion.ranked[0];
       tx.audit({ actor: 'coordinator', type: 'conclusion.recorded', incidentId, payload: { runId: run.id, conclusionId: stored.id, abstained: conclusion.abstained, top: top ? { service: top.service, kind: top.kind, score: top.score } : null, actions: conclusion.actions.map((a) => a.id) } });
@@ -202,7 +206,31 @@ export class Crew {
       return proposed;
     });
     void this.d.remediation?.afterPropose(proposals);
+    if (this.d.narrate && !conclusion.abstained) this.track(this.narrate(incidentId, storedId, conclusion));
     return conclusion;
+  }
+
+  /** After the deterministic card is out: an LLM narrative, stored with the conclusion and shown on its card. */
+  private async narrate(incidentId: number, conclusionId: number, conclusion: Conclusion): Promise<void> {
+    const out = await this.d.narrate!(incidentId, conclusion);
+    if (!out) return;
+    const { reRanked, ...narrative } = out;
+    const updated: Conclusion = { ...conclusion, ranked: reRanked ?? conclusion.ranked, narrative };
+    this.d.incidents.transact((tx) => {
+      this.d.investigations.replaceConclusion(conclusionId, updated);
+      tx.audit({ actor: 'llm', type: 'conclusion.narrated', incidentId, payload: { conclusionId, citations: narrative.citations, reordered: narrative.reordered, tokens: narrative.tokens } });
+      if (this.d.remediation) this.d.remediation.refreshCard(tx, conclusionId);
+      else {
+        const messageKey = this.d.investigations.conclusion(conclusionId)!.messageKey;
+        tx.updateMessage(incidentId, messageKey, conclusionCard(incidentKey(incidentId), updated));
+      }
+    });
+  }
+
+  private readonly narrations = new Set<Promise<void>>();
+  private track(p: Promise<void>): void {
+    const tracked = p.catch((err: unknown) => this.d.log.warn(`narration: ${(err as Error).message}`)).finally(() => this.narrations.delete(tracked));
+    this.narrations.add(tracked);
   }
 }
 

@@ -72,6 +72,9 @@ export function investigationsRepo(db: Db) {
       const id = Number(insertConclusion.run(c.incidentId, c.runId, JSON.stringify(c), c.createdAt, messageKey).lastInsertRowid);
       return { id, messageKey };
     },
+    replaceConclusion(id: number, c: Conclusion): void {
+      db.prepare('UPDATE conclusions SET body = ? WHERE id = ?').run(JSON.stringify(Conclusion.parse(c)), id);
+    },
     conclusion(id: number): { conclusion: Conclusion; messageKey: string } | undefined {
       const r = conclusionById.get(id) as { body: string; message_key: string } | undefined;
       return r && { conclusion: Conclusion.parse(JSON.parse(r.body)), messageKey: r.message_key };
