@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { verifyAuditTrail } from './audit/trail.ts';
 import { loadConfig } from './config.ts';
-import { openDb, openDbReadOnly } from './db/connection.ts';
+import { type Db, openDb, openDbReadOnly } from './db/connection.ts';
 import { migrate } from './db/migrate.ts';
 import { AppError, ValidationError } from './errors.ts';
 import { importHistory, parseHistoryImport } from './sources/history.ts';
@@ -28,14 +28,7 @@ export function run(argv: string[], out: (s: string) => void = (s) => process.st
     return 2;
   }
   const path = rest[1] ?? loadConfig().database.path;
-  let db;
-  try {
-    db = openDbReadOnly(path);
-  } catch (err) {
-    out(`cannot open ${path}: ${(err as Error).message}\n`);
-    return 1;
-  }
-  try {
+  return withDb(path, openDbReadOnly, out, (db) => {
     const hasTable = db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'audit_events'`).get();
     if (!hasTable) {
       out(`${path} has no audit trail (not an incident-crew database)\n`);
@@ -48,9 +41,7 @@ export function run(argv: string[], out: (s: string) => void = (s) => process.st
     }
     out(`broken at seq ${result.brokenSeq}: ${result.reason} (${result.count} events verified before it)\n`);
     return 1;
-  } finally {
-    db.close();
-  }
+  });
 }
 
 function historyCommand(command: string | undefined, rest: string[], out: (s: string) => void): number {
@@ -76,22 +67,12 @@ function historyCommand(command: string | undefined, rest: string[], out: (s: st
     out(`${file}: ${err.message}\n`);
     return 1;
   }
-  const path = args.db ?? loadConfig().database.path;
-  let db;
-  try {
-    db = openDb(path);
-  } catch (err) {
-    out(`cannot open ${path}: ${(err as Error).message}\n`);
-    return 1;
-  }
-  try {
+  return withDb(args.db ?? loadConfig().database.path, openDb, out, (db) => {
     migrate(db);
     const { imported, updated } = importHistory(db, records);
     out(`imported ${imported}, updated ${updated}\n`);
     return 0;
-  } finally {
-    db.close();
-  }
+  });
 }
 
 function postmortemCommand(command: string | undefined, rest: string[], out: (s: string) => void): number {
@@ -102,14 +83,7 @@ function postmortemCommand(command: string | undefined, rest: string[], out: (s:
     return 2;
   }
   const path = args.db ?? loadConfig().database.path;
-  let db;
-  try {
-    db = openDbReadOnly(path);
-  } catch (err) {
-    out(`cannot open ${path}: ${(err as Error).message}\n`);
-    return 1;
-  }
-  try {
+  return withDb(path, openDbReadOnly, out, (db) => {
     const hasTable = db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'postmortems'`).get();
     if (!hasTable) {
       out(`${path} has no postmortems table (not an incident-crew database, or not migrated yet)\n`);
@@ -122,6 +96,20 @@ function postmortemCommand(command: string | undefined, rest: string[], out: (s:
     }
     out(stored.markdown.endsWith('\n') ? stored.markdown : `${stored.markdown}\n`);
     return 0;
+  });
+}
+
+/** Opens the database, runs `use`, and closes it; one that cannot be opened is reported (exit 1). */
+function withDb(path: string, open: (path: string) => Db, out: (s: string) => void, use: (db: Db) => number): number {
+  let db: Db;
+  try {
+    db = open(path);
+  } catch (err) {
+    out(`cannot open ${path}: ${(err as Error).message}\n`);
+    return 1;
+  }
+  try {
+    return use(db);
   } finally {
     db.close();
   }
