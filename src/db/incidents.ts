@@ -1,4 +1,4 @@
-import { Incident, type IncidentStatus, type Severity } from '../artifacts.ts';
+import { Incident, type Severity } from '../artifacts.ts';
 import type { Db } from './connection.ts';
 
 export const rootMessageKey = (incidentId: number): string => `incident:${incidentId}:root`;
@@ -51,7 +51,6 @@ export function incidentsRepo(db: Db) {
   const openByGroup = db.prepare(`${SELECT} WHERE i.source = ? AND i.group_key = ? AND i.status <> 'resolved' ORDER BY i.id DESC LIMIT 1`);
   const open = db.prepare(`${SELECT} WHERE i.status <> 'resolved' ORDER BY i.id`);
   const resolve = db.prepare(`UPDATE incidents SET status = 'resolved', resolved_at = @at, resolved_by = @by, resolution_note = @note WHERE id = @id AND status <> 'resolved'`);
-  const setStatus = db.prepare('UPDATE incidents SET status = ? WHERE id = ?');
   const reopen = db.prepare(`UPDATE incidents SET status = 'open', resolved_at = NULL, resolved_by = NULL, resolution_note = NULL WHERE id = ? AND status = 'resolved'`);
 
   return {
@@ -87,9 +86,6 @@ export function incidentsRepo(db: Db) {
     },
     markDigested(id: number, at: string): void {
       digested.run(at, id);
-    },
-    setStatus(id: number, status: IncidentStatus): void {
-      setStatus.run(status, id);
     },
   };
 }

@@ -1,12 +1,9 @@
 /** Alertmanager webhook v4 (https://prometheus.io/docs/alerting/latest/configuration/#webhook_config). */
-import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { AlertInput, Severity } from '../artifacts.ts';
 import type { AlertGroup } from '../incidents/service.ts';
+import { endTime, labelsFingerprint, sha256Hex, StringMap as Labels, Time } from './common.ts';
 import { severityFrom, worstSeverity } from './severity.ts';
-
-const Labels = z.record(z.string(), z.string());
-const Time = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'must be an RFC 3339 timestamp');
 
 export const AlertmanagerAlert = z.object({
   status: z.enum(['firing', 'resolved']),
@@ -33,8 +30,6 @@ export const AlertmanagerWebhook = z.object({
 });
 export type AlertmanagerWebhook = z.infer<typeof AlertmanagerWebhook>;
 
-const ZERO_TIME = /^0001-01-01T/;
-
 /** Which label names a service; the first present wins. */
 const SERVICE_LABELS = ['service', 'app', 'app_kubernetes_io_name', 'job'];
 
@@ -43,17 +38,11 @@ export const serviceOf = (labels: Record<string, string>): string | null => {
   return null;
 };
 
-/** Alertmanager's own fingerprint when present, else a stable hash of the sorted label set. */
-function fingerprintOf(a: AlertmanagerAlert): string {
-  if (a.fingerprint) return a.fingerprint;
-  const sorted = Object.keys(a.labels).sort().map((k) => `${k}=${a.labels[k]}`).join('\u0000');
-  return createHash('sha256').update(sorted).digest('hex').slice(0, 16);
-}
-
 export function toAlertGroup(body: string, payload: AlertmanagerWebhook, defaultSeverity: Severity): AlertGroup {
   const alerts: AlertInput[] = payload.alerts.map((a) => ({
     source: 'alertmanager',
-    fingerprint: fingerprintOf(a),
+    // Alertmanager's own fingerprint when present, else a stable hash of the sorted label set.
+    fingerprint: a.fingerprint ?? labelsFingerprint(a.labels),
     status: a.status,
     name: a.labels.alertname ?? 'alert',
     service: serviceOf(a.labels),
@@ -61,7 +50,7 @@ export function toAlertGroup(body: string, payload: AlertmanagerWebhook, default
     labels: a.labels,
     annotations: a.annotations,
     startsAt: new Date(a.startsAt).toISOString(),
-    endsAt: a.endsAt && !ZERO_TIME.test(a.endsAt) ? new Date(a.endsAt).toISOString() : null,
+    endsAt: endTime(a.endsAt),
     generatorUrl: a.generatorURL || null,
   }));
   const first = alerts[0]!;
@@ -69,7 +58,7 @@ export function toAlertGroup(body: string, payload: AlertmanagerWebhook, default
   const name = payload.commonLabels.alertname ?? first.name;
   return {
     source: 'alertmanager',
-    deliveryKey: createHash('sha256').update(body).digest('hex'),
+    deliveryKey: sha256Hex(body),
     body,
     groupKey: payload.groupKey,
     groupClear: payload.status === 'resolved' && !payload.truncatedAlerts,
