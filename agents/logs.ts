@@ -40,6 +40,8 @@ type Window = 'baseline' | 'incident';
 type TemplateStats = {
   service: string;
   templateId: string;
+  /** The template's latest text, kept here because the miner may evict it on a huge read. */
+  text: string;
   baseline: number;
   incident: number;
   /** Epoch ms of each incident-window line. */
@@ -148,7 +150,7 @@ function targetServices(ctx: AgentContext): CatalogService[] {
 
 type Mined = {
   stats: Map<string, TemplateStats>;
-  template: (id: string) => string;
+  template: (id: string) => string | undefined;
   templates: number;
   lines: Record<Window, number>;
   sourceNames: Set<string>;
@@ -191,7 +193,7 @@ async function mine(ctx: AgentContext, services: CatalogService[]): Promise<Mine
     }
   }
   if (!succeeded && firstError) throw firstError;
-  return { stats, template: (id) => miner.template(id) ?? '', templates: miner.size, lines, sourceNames, failures };
+  return { stats, template: (id) => miner.template(id), templates: miner.size, lines, sourceNames, failures };
 }
 
 async function readPair(
@@ -209,15 +211,16 @@ async function readPair(
   for (const [which, window] of windows) {
     for await (const line of source.lines(service, window, ctx.signal)) {
       if ((counted[which]++ & 1023) === 0) ctx.signal.throwIfAborted();
-      const { templateId } = miner.add(line.message);
+      const { templateId, template } = miner.add(line.message);
       // The same text at another level is another event (`request completed` at INFO and at WARN).
       const level = line.level && LEVEL_RANK[line.level] ? line.level : null;
       const key = `${service.name}\u0000${level ?? ''}\u0000${templateId}`;
       let s = pair.get(key);
       if (!s) {
-        s = { service: service.name, templateId, baseline: 0, incident: 0, times: [], samples: [], level, sources: new Set([source.name]) };
+        s = { service: service.name, templateId, text: template, baseline: 0, incident: 0, times: [], samples: [], level, sources: new Set([source.name]) };
         pair.set(key, s);
       }
+      s.text = template;
       if (which === 'baseline') {
         s.baseline++;
         continue;
@@ -237,6 +240,7 @@ function mergeInto(stats: Map<string, TemplateStats>, key: string, s: TemplateSt
     stats.set(key, s);
     return;
   }
+  into.text = s.text;
   into.baseline += s.baseline;
   into.incident += s.incident;
   for (const t of s.times) into.times.push(t);
@@ -245,7 +249,7 @@ function mergeInto(stats: Map<string, TemplateStats>, key: string, s: TemplateSt
 }
 
 /** Templates that are new or rose, significant after Benjamini–Hochberg, strongest first. */
-function significant(all: Map<string, TemplateStats>, template: (id: string) => string, baselineMs: number, incident: TimeWindow): Scored[] {
+function significant(all: Map<string, TemplateStats>, template: (id: string) => string | undefined, baselineMs: number, incident: TimeWindow): Scored[] {
   const incidentEnd = incident.end.getTime();
   const incidentMs = Math.max(1, incidentEnd - incident.start.getTime());
   const pIncident = incidentMs / (incidentMs + baselineMs);
@@ -262,7 +266,7 @@ function significant(all: Map<string, TemplateStats>, template: (id: string) => 
   const out: Scored[] = [];
   for (const { stats, pValue, ratio } of candidates) {
     if (pValue > cutoff) continue;
-    const text = template(stats.templateId);
+    const text = template(stats.templateId) ?? stats.text;
     const times = stats.times.slice().sort((a, b) => a - b);
     const isNew = stats.baseline === 0;
     const levelFromText = stats.level === null;

@@ -4,6 +4,7 @@ import { availableParallelism, cpus } from 'node:os';
 import { alertToRoot } from './alertToRoot.ts';
 import { investigations } from './investigation.ts';
 import { storm } from './storm.ts';
+import { mining } from './mining.ts';
 import { ms } from './stats.ts';
 
 const a2r = await alertToRoot(1000);
@@ -31,6 +32,13 @@ for (const series of inv) {
   const { scenario, paced } = series[0]!;
   console.log(`${`${scenario} (${paced ? '1 post/s' : 'unpaced'})`.padEnd(w[0]!)}  ${mmm(series.map((r) => r.firstCardMs), sec)} s  ${mmm(series.map((r) => r.conclusionMs), sec)} s  ${mmm(series.map((r) => r.parallelism), (x) => x.toFixed(2))}`);
 }
+const mined = mining();
+if ('skipped' in mined) console.log(`\nlog template mining: skipped (${mined.skipped})`);
+else {
+  const rates = [...mined.linesPerSecond].sort((a, b) => a - b);
+  const k = (x: number) => `${Math.round(x / 1000)}k`;
+  console.log(`\nlog template mining, ${mined.lines} lines from ${mined.systems} LogHub systems, one core: ${k(rates[0]!)} / ${k(rates[Math.floor(rates.length / 2)]!)} / ${k(rates[rates.length - 1]!)} lines/s (min / median / max of ${rates.length} passes; first pass with JIT warm-up ${k(mined.coldLinesPerSecond)})`);
+}
 const s = await storm();
 const { bot: _bot, workspace: _ws, stop: stopStorm, ...stormFigures } = s;
 await stopStorm();
@@ -38,4 +46,4 @@ console.log(`\nstorm: ${stormFigures.sent} alerts from 100 services (20 outages)
 console.log(`  persisted ${stormFigures.persisted} (lost ${stormFigures.sent - stormFigures.persisted}); incidents ${stormFigures.incidents}`);
 console.log(`  ingest ${ms(stormFigures.ingestMs)} (${Math.round(stormFigures.alertsPerSecond)} alerts/s persisted); drained, roots current: ${ms(stormFigures.drainMs)}`);
 console.log(`  Slack calls ${JSON.stringify(stormFigures.slackCalls)}; most posts in one second on one channel: ${stormFigures.maxPostsPerChannelSecond}`);
-writeFileSync(new URL('./results.json', import.meta.url), `${JSON.stringify({ cores, node: process.version, alertToRoot: a2r, investigations: inv, storm: stormFigures }, null, 2)}\n`);
+writeFileSync(new URL('./results.json', import.meta.url), `${JSON.stringify({ cores, node: process.version, alertToRoot: a2r, investigations: inv, storm: stormFigures, mining: mined }, null, 2)}\n`);

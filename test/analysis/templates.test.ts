@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { normalise } from '../../src/analysis/mask.ts';
+import { mergeTokens } from '../../src/analysis/merge.ts';
+import { alignAcross } from '../../src/analysis/spans.ts';
 import { createTemplateMiner, MAX_TOKENS, maskLine, WILDCARD } from '../../src/analysis/templates.ts';
 
 describe('maskLine', () => {
@@ -7,18 +10,25 @@ describe('maskLine', () => {
     ['took 42 ms', 'took <*> ms'],
     ['  spaced \t out   words ', 'spaced out words'],
     ['latency 1.5s and 300ms and -7', 'latency <*> and <*> and <*>'],
+    // An address is one variable: `<*>.<*>` merges, the port stays apart.
     ['from 10.251.73.220:50010 to [fe80::1]', 'from <*>:<*> to [<*>::<*>]'],
     ['request 3f2a9c1e-5b7d-4e8f-9a0b-1c2d3e4f5a6b done', 'request <*> done'],
     ['pointer 0x7ffd5e8c and id 113d3a99c3da401fbd62cc2caa5b96d2', 'pointer <*> and id <*>'],
     ['read /var/log/app.log then ./conf/x.yaml and C:\\temp\\a.txt', 'read <*> then <*> and <*>'],
-    ['GET https://example.com/a?b=1 HTTP/1.1', 'GET <*>'],
-    ['user=alice action=login ok= (uid=0)', 'user=<*> action=<*> ok= (uid=<*>)'],
+    ['GET https://example.com/a?b=1 and hdfs://10.10.34.11:9000/a/1/', 'GET https://<*> and hdfs://<*>'],
+    ['listening on :[akka.tcp://sparkExecutor@10.10.34.11:43374]', 'listening on :[akka.tcp://<*>]'],
+    // Only a variable-looking value is masked: `tty=NODEVssh` names a constant.
+    ['user=alice tty=NODEVssh ok= (uid=0) rhost=220-135-151-1.hinet-ip.hinet.net', 'user=alice tty=NODEVssh ok= (uid=<*>) rhost=<*>'],
     ['enabled true, cached false, parent null', 'enabled <*>, cached <*>, parent <*>'],
-    ['block blk_-6952295868487656571 on worker-7', 'block <*> on <*>'],
+    // A word glued to a number is one variable; a '-' after '_' is the number's sign.
+    ['block blk_-6952295868487656571 on worker-7 and blk_42', 'block <*> on worker-<*> and <*>'],
     ['proxy SOCKS5 on eth0 and ext4', 'proxy SOCKS5 on eth0 and ext4'],
-    ['onExtend:1514038530000 14 0 4', 'onExtend:<*> <*>'],
-    ['node R02-M1-N0-C:J12-U11 up', 'node <*>:<*> up'],
+    ['generating core.1234 at alignment......0', 'generating core.<*> at alignment......<*>'],
+    // Space-separated variables stay separate tokens, as the ground truth writes them.
+    ['onExtend:1514038530000 14 0 4', 'onExtend:<*> <*> <*> <*>'],
     ['host proxy.cse.cuhk.edu.hk:5070 open', 'host <*>:<*> open'],
+    ['at Fri Jun 17 07:07:00 2005 done', 'at <*>:<*>:<*> done'],
+    ['stored (estimated size 16.0 B, free 317.5 KB)', 'stored (estimated size <*>, free <*>)'],
     ['no variables here', 'no variables here'],
     ['', ''],
   ];
@@ -31,10 +41,46 @@ describe('maskLine', () => {
     assert.deepEqual(masked.slice(-2), [words[MAX_TOKENS - 2], WILDCARD]);
     assert.equal(maskLine(words.slice(0, MAX_TOKENS).join(' ')), words.slice(0, MAX_TOKENS).join(' '));
   });
+});
 
-  it('merges consecutive variables into one, so variable-length lists share a template', () => {
-    assert.equal(maskLine('delete blocks 1 2 3 4 5 now'), 'delete blocks <*> now');
-    assert.equal(maskLine('delete blocks 9 now'), 'delete blocks <*> now');
+describe('normalise', () => {
+  it('applies the template-writing rules: glued variables, <*>.<*> and <*><*> become one <*>', () => {
+    assert.equal(normalise('blk_<*> core.<*> <*>.<*>.<*>:<*> <*><*> a-<*>'), '<*> core.<*> <*>:<*> <*> a-<*>');
+    assert.equal(normalise('no variable'), 'no variable');
+  });
+});
+
+describe('mergeTokens', () => {
+  const cases: [string, string, string][] = [
+    ['core.<*>', 'core.<*>', 'core.<*>'],
+    ['tcpconn6.tencent.com:<*>', '<*>:<*>', '<*>:<*>'],
+    ['a.b', 'a.c', 'a.<*>'],
+    ['user=alice', 'user=<*>', 'user=<*>'],
+    ['(uid=<*>)', 'LOGIN(uid=<*>)', '<*>(uid=<*>)'],
+    ['foo', 'bar', '<*>'],
+    ['<*>', 'anything', '<*>'],
+  ];
+  for (const [a, b, merged] of cases) it(`${a} + ${b}`, () => assert.equal(mergeTokens(a, b), merged));
+});
+
+describe('alignAcross', () => {
+  const tokens = (line: string) => maskLine(line).split(' ');
+  it('stretches over an optional aside that holds a variable', () => {
+    const merged = alignAcross(
+      tokens('h:1 close, 0 bytes sent, 0 bytes received, lifetime 00:01'),
+      tokens('h:1 close, 1190 bytes (1.16 KB) sent, 0 bytes received, lifetime <1 sec'),
+    );
+    assert.deepEqual(merged, ['h:<*>', 'close,', '<*>', 'bytes', '<*>', 'sent,', '<*>', 'bytes', 'received,', 'lifetime', '<*>']);
+  });
+  it('refuses words against words with no variable between them', () => {
+    assert.equal(alignAcross(tokens('VM Started (Lifecycle Event)'), tokens('VM Paused now (Lifecycle Event)')), null);
+  });
+  it('refuses an extra field at either end: another shape of message', () => {
+    assert.equal(alignAcross(tokens('failure; rhost=1.2.3.4'), tokens('failure; rhost=1.2.3.4 user=7')), null);
+    assert.equal(alignAcross(tokens('failure; rhost=1.2.3.4'), tokens('id=7 failure; rhost=1.2.3.4')), null);
+  });
+  it('refuses when too few of the words are shared', () => {
+    assert.equal(alignAcross(tokens('a b c d e 1'), tokens('a x 2 y z')), null);
   });
 });
 
@@ -57,13 +103,28 @@ describe('createTemplateMiner', () => {
     assert.equal(m.size, 2);
   });
 
-  it('turns a differing word into <*> once enough of the template matches', () => {
+  it('turns a word into <*> where another line has a variable, but keeps two different words apart', () => {
     const m = createTemplateMiner();
-    const first = m.add('payment authorized for customer alice via card');
-    const second = m.add('payment authorized for customer bob via card');
-    assert.equal(second.templateId, first.templateId);
-    assert.equal(second.template, 'payment authorized for customer <*> via card');
-    assert.equal(m.template(first.templateId), 'payment authorized for customer <*> via card');
+    const alice = m.add('payment authorized for customer alice via card');
+    const numbered = m.add('payment authorized for customer 4711 via card');
+    assert.equal(numbered.templateId, alice.templateId);
+    assert.equal(numbered.template, 'payment authorized for customer <*> via card');
+    assert.equal(m.add('payment authorized for customer bob via card').templateId, alice.templateId);
+    const started = m.add('[instance: 42] VM Started (Lifecycle Event)');
+    const paused = m.add('[instance: 43] VM Paused (Lifecycle Event)');
+    assert.notEqual(paused.templateId, started.templateId);
+    assert.equal(paused.template, '[instance: <*>] VM Paused (Lifecycle Event)');
+  });
+
+  it('matches across token counts when a variable explains the difference', () => {
+    const m = createTemplateMiner();
+    const plain = m.add('h.example.com:5070 close, 0 bytes sent, 0 bytes received, lifetime 00:01');
+    const aside = m.add('h.example.com:5070 close, 1190 bytes (1.16 KB) sent, 0 bytes received, lifetime <1 sec');
+    assert.equal(aside.templateId, plain.templateId);
+    assert.equal(aside.template, '<*>:<*> close, <*> bytes <*> sent, <*> bytes received, lifetime <*>');
+    // The stretched template still takes the first shape.
+    assert.equal(m.add('h.example.com:5070 close, 9 bytes sent, 3 bytes received, lifetime 00:02').templateId, plain.templateId);
+    assert.equal(m.size, 1);
   });
 
   it('keeps short lines that differ in a word apart', () => {
@@ -90,9 +151,9 @@ describe('createTemplateMiner', () => {
     assert.deepEqual(
       m.templates().map((t) => [t.template, t.count]),
       [
-        ['[instance: <*>] Total memory: <*> MB, used: <*> MB', 5],
-        ['[instance: <*>] memory limit: <*> MB, free: <*> MB', 5],
-        ['[instance: <*>] Total disk: <*> GB, used: <*> GB', 5],
+        ['[instance: <*>] Total memory: <*>, used: <*>', 5],
+        ['[instance: <*>] memory limit: <*>, free: <*>', 5],
+        ['[instance: <*>] Total disk: <*>, used: <*>', 5],
       ],
     );
   });
@@ -100,14 +161,12 @@ describe('createTemplateMiner', () => {
   it('routes beyond maxChildren distinct leading tokens to a shared child without losing lines', () => {
     const m = createTemplateMiner({ maxChildren: 3 });
     const words = ['alpha', 'bravo', 'charlie', 'delta', 'echo', 'foxtrot'];
-    for (const w of words) m.add(`${w} started worker pool`);
-    for (const w of words) m.add(`${w} started worker pool`);
-    const total = m.templates().reduce((n, t) => n + t.count, 0);
-    assert.equal(total, 12);
-    // The first three words have their own branch; the rest share the `<*>` branch and merge.
+    for (const w of words) m.add(`${w} started worker pool ${w.length}`);
+    for (const w of words) m.add(`${w} started worker pool ${w.length * 10}`);
+    // Past the third word the rest share the `<*>` branch; different words there still never merge.
     assert.deepEqual(
-      m.templates().map((t) => t.template),
-      ['alpha started worker pool', 'bravo started worker pool', 'charlie started worker pool', '<*> started worker pool'],
+      m.templates().map((t) => [t.template, t.count]),
+      words.map((w) => [`${w} started worker pool <*>`, 2]),
     );
   });
 
@@ -141,14 +200,15 @@ describe('createTemplateMiner', () => {
     const word = (i: number) => `w${String.fromCharCode(97 + (i % 26))}${String.fromCharCode(97 + Math.floor(i / 26))}`;
     // 60 templates under one branch (same length, same two leading tokens), each pair of words apart.
     const ids = Array.from({ length: 60 }, (_, i) => m.add(`job started ${word(i)} ${word(i + 60)} stage`).templateId);
+    assert.equal(m.add('job started wxyz wzyx stage').templateId, `T${ids.length + 1}`);
     assert.equal(new Set(ids).size, 60);
-    // One word off (4 of 5 constants repeat): each line joins its own template.
+    // A variable where a word was (4 of 5 constants repeat): each line joins its own template.
     for (let i = 0; i < 60; i++) {
-      const r = m.add(`job started ${word(i)} ${word(i + 60)} phase`);
+      const r = m.add(`job started ${word(i)} ${word(i + 60)} ${i + 100}`);
       assert.equal(r.templateId, ids[i]);
       assert.equal(r.template, `job started ${word(i)} ${word(i + 60)} <*>`);
     }
-    assert.equal(m.size, 60);
+    assert.equal(m.size, 61);
   });
 
   it('copes with 10,000 distinct templates', () => {
@@ -156,5 +216,37 @@ describe('createTemplateMiner', () => {
     const words = (i: number) => i.toString(26).replace(/\d/g, (d) => 'qrstuvwxyz'[Number(d)]!);
     for (let i = 0; i < 10_000; i++) m.add(`${words(i)} ${words(i * 7 + 1)} happened ${i}`);
     assert.equal(m.size, 10_000);
+  });
+
+  it('caps the templates it keeps, evicting the least recently used', () => {
+    const m = createTemplateMiner({ maxTemplates: 3 });
+    const a = m.add('alpha started');
+    const b = m.add('bravo started');
+    m.add('charlie started');
+    m.add('alpha started'); // alpha is now the most recent; bravo the least
+    const d = m.add('delta started');
+    assert.equal(m.size, 3);
+    assert.equal(m.template(b.templateId), undefined);
+    assert.deepEqual(m.templates().map((t) => t.template), ['alpha started', 'charlie started', 'delta started']);
+    assert.equal(m.add('alpha started').templateId, a.templateId);
+    // An evicted template's lines start a new one with a new id; ids are never reused.
+    const again = m.add('bravo started');
+    assert.notEqual(again.templateId, b.templateId);
+    assert.equal(again.templateId, 'T5');
+    assert.equal(m.size, 3);
+    assert.equal(m.template(d.templateId), 'delta started');
+  });
+
+  it('stays within the cap on an unbounded stream of new templates', () => {
+    const m = createTemplateMiner({ maxTemplates: 500 });
+    const word = (i: number) => i.toString(26).replace(/\d/g, (d) => 'qrstuvwxyz'[Number(d)]!);
+    for (let i = 0; i < 20_000; i++) {
+      m.add(`${word(i)} ${word(i * 7 + 1)} happened after ${i} ms`);
+      if (i % 3 === 0) m.add(`${word(i)} ${word(i * 7 + 1)} more`);
+    }
+    assert.equal(m.size, 500);
+    assert.equal(m.templates().length, 500);
+    // The newest templates are the ones kept.
+    assert.equal(m.templates().at(-1)!.template, `${word(19_999)} ${word(19_999 * 7 + 1)} happened after <*> ms`);
   });
 });

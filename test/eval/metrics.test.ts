@@ -100,11 +100,11 @@ describe('log parsing metrics', () => {
     const t = (group: string, template: string) => ({ group, template });
     const result = evaluateLines([
       { content: 'session for alice closed', truth: t('E1', 'session for <*> closed') },
-      { content: 'session for bob closed', truth: t('E1', 'session for <*> closed') },
+      { content: 'session for 4711 closed', truth: t('E1', 'session for <*> closed') },
       { content: 'disk full', truth: undefined }, // no ground truth: mined, not scored
       { content: 'cache flushed', truth: t('E2', 'cache flushed') },
     ]);
-    // `alice` and `bob` only become `<*>` once the second line arrives; the first line still scores.
+    // `alice` only becomes `<*>` once the second line arrives; the first line still scores.
     assert.deepEqual({ GA: result.GA, FGA: result.FGA, PA: result.PA, FTA: result.FTA, lines: result.lines }, { GA: 1, FGA: 1, PA: 1, FTA: 1, lines: 4 });
     assert.ok(result.seconds >= 0);
   });
