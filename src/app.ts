@@ -29,10 +29,15 @@ import { ConfigError } from './errors.ts';
 import { type IncidentService, incidentService } from './incidents/service.ts';
 import { alertRoutes } from './ingest/routes.ts';
 import { createLogger, type Logger } from './log.ts';
+import { type BotMetrics, createBotMetrics } from './metrics/botMetrics.ts';
+import { dbStateReaders } from './metrics/dbState.ts';
+import { type Readiness, readinessProbe } from './metrics/readiness.ts';
+import { createMetricsServer } from './metrics/server.ts';
+import { instrumentedSlackFetch, SlackStatus } from './metrics/slack.ts';
 import { createHttpServer, listen } from './server.ts';
 import { type BoltHandle, createBolt } from './slack/bolt.ts';
 import { resolveChannel } from './slack/channel.ts';
-import { createSlackClient, createStartupClient, type DrainerOptions, OutboxDrainer } from './slack/outbox.ts';
+import { createProbeClient, createSlackClient, createStartupClient, type DrainerOptions, OutboxDrainer } from './slack/outbox.ts';
 
 export type Bot = {
   config: Config;
@@ -50,6 +55,12 @@ export type Bot = {
   drainer: OutboxDrainer;
   bolt: BoltHandle;
   server: Server;
+  /** The bot's own metrics (one registry per bot). */
+  metrics: BotMetrics;
+  /** What GET /readyz answers. */
+  readiness: () => Promise<Readiness>;
+  /** Where /metrics, /healthz and /readyz are served; null when metrics.enabled is false or the port could not be bound. */
+  metricsUrl: string | null;
   stop(): Promise<void>;
 };
 
@@ -77,8 +88,14 @@ export async function startBot(configured: Config, options: StartOptions = {}): 
   try {
     const { applied } = migrate(db);
     if (applied.length) log.info(`applied migrations: ${applied.join(', ')}`);
-    const client = createSlackClient(botToken!, apiUrl, log);
-    const startupClient = createStartupClient(botToken!, apiUrl, log);
+    const metrics = createBotMetrics();
+    const dbState = dbStateReaders(db);
+    metrics.readState(dbState);
+    const slackStatus = new SlackStatus();
+    const slackFetch = instrumentedSlackFetch(metrics, slackStatus);
+    const client = createSlackClient(botToken!, apiUrl, log, slackFetch);
+    const startupClient = createStartupClient(botToken!, apiUrl, log, slackFetch);
+    let lastDelivery: number | null = null;
     config = { ...config, slack: { ...config.slack, channel: await resolveChannel(startupClient, config.slack.channel) } };
     const outbox = outboxRepo(db);
     const drainer = new OutboxDrainer({
@@ -92,7 +109,11 @@ export async function startBot(configured: Config, options: StartOptions = {}): 
       updateMaxWaitMs: config.slack.updateMaxWaitMs,
       retryBaseMs: config.slack.retryBaseMs,
       retryMaxMs: config.slack.retryMaxMs,
-      onDelivered: options.onDelivered,
+      onDelivered: (item, result) => {
+        lastDelivery = Date.now();
+        metrics.outboxDeliveries.inc({ kind: item.kind, status: result.status });
+        options.onDelivered?.(item, result);
+      },
     });
     const catalog = loadCatalog(config.catalog.path);
     checkCatalogActions(catalog, config.catalog.path ?? 'catalog');
@@ -112,7 +133,7 @@ export async function startBot(configured: Config, options: StartOptions = {}): 
     let reinvestigator: Reinvestigator | null = null;
     // Drafted, stored and posted inside the resolve transaction; the narrator (LLM) is optional.
     // Optional narration: null without OPENAI_API_KEY, and then every text is the deterministic one.
-    const llm = createLlm({ config: config.llm, db, log: log.child('llm'), budgetUsd: config.investigation.budgetUsd });
+    const llm = createLlm({ config: config.llm, db, log: log.child('llm'), budgetUsd: config.investigation.budgetUsd, metrics });
     const postmortems = new Postmortems({ db, catalog, audit, outbox, narrator: llm ? llmNarrator(llm) : null, onCommit: () => drainer.kick(), log: log.child('postmortem') });
     const incidentsRepoHandle = incidentsRepo(db);
     const alertsRepoHandle = alertsRepo(db);
@@ -138,7 +159,7 @@ export async function startBot(configured: Config, options: StartOptions = {}): 
       },
       onOpened: (incident) => {
         // Never let the crew's trouble reach alert ingestion: the incident is already committed.
-        const failed = (err: unknown) => log.error(`investigation of INC-${incident.id}: ${(err as Error).stack ?? String(err)}`);
+        const failed = (err: unknown) => log.forIncident(incident.id).error(`investigation of INC-${incident.id}: ${(err as Error).stack ?? String(err)}`);
         try {
           crew?.investigate(incident.id, { requestedBy: 'coordinator' }).catch(failed);
         } catch (err) {
@@ -146,10 +167,11 @@ export async function startBot(configured: Config, options: StartOptions = {}): 
         }
       },
       onResolved: (incident) => postmortems.onResolved(incident),
+      log: log.child('incidents'),
     });
     const sources = createSources(config, catalog, db);
     const proposals = proposalsRepo(db);
-    const remediation = new Remediation({ config, catalog, incidents, investigations, proposals, slack: createStartupClient(botToken!, apiUrl, log), secret: secretFromEnv, log: log.child('remediation') });
+    const remediation = new Remediation({ config, catalog, incidents, investigations, proposals, slack: createStartupClient(botToken!, apiUrl, log, slackFetch), secret: secretFromEnv, log: log.child('remediation'), metrics });
     if (config.investigation.enabled) {
       const narrate = llm
         ? async (incidentId: number, conclusion: Conclusion) => {
@@ -159,7 +181,7 @@ export async function startBot(configured: Config, options: StartOptions = {}): 
             return { text: out.text, citations: out.citations, reordered: out.reRanked !== null, tokens: usage.tokens, costUsd: usage.costUsd, reRanked: out.reRanked };
           }
         : null;
-      crew = new Crew({ config, catalog, sources, agents: options.agents ?? AGENTS, incidents, investigations, remediation, narrate, log: log.child('crew') });
+      crew = new Crew({ config, catalog, sources, agents: options.agents ?? AGENTS, incidents, investigations, remediation, narrate, log: log.child('crew'), metrics });
       reinvestigator = new Reinvestigator(crew, investigations, config.correlation.reinvestigateSeconds * 1000, log.child('crew'));
     }
     const digester = new Digester({
@@ -168,29 +190,57 @@ export async function startBot(configured: Config, options: StartOptions = {}): 
     });
     // Actions left running by a previous process are settled before any click can arrive.
     remediation.start();
-    const bolt = createBolt(transport, { botToken: botToken!, signingSecret, appToken, apiUrl }, { config, incidents, investigations, crew, remediation, proposals, postmortems, log });
+    const bolt = createBolt(transport, { botToken: botToken!, signingSecret, appToken, apiUrl }, { config, incidents, investigations, crew, remediation, proposals, postmortems, log }, slackFetch);
     await bolt.start();
+    // /healthz means "the process answers": a database that cannot be read shows as outbox null (see /readyz).
+    const health = () => {
+      let stats: ReturnType<typeof outbox.stats> | null;
+      try {
+        stats = outbox.stats();
+      } catch {
+        stats = null;
+      }
+      return { mode: config.mode, outbox: stats };
+    };
+    const probeClient = createProbeClient(botToken!, apiUrl, log, slackFetch);
+    const readiness = readinessProbe({
+      db,
+      outbox: () => dbState.outbox(),
+      lastDelivery: () => lastDelivery,
+      slack: slackStatus,
+      probeSlack: () => probeClient.auth.test(),
+      outboxStuckSeconds: config.metrics.outboxStuckSeconds,
+      slackFreshSeconds: config.metrics.slackFreshSeconds,
+    });
     const server = createHttpServer({
       routes: {
-        ...alertRoutes({ incidents, config }),
+        ...alertRoutes({ incidents, config, metrics }),
         '/events/change': changeEventsRoute({ db, token: config.sources.changeEventsToken ?? config.alertmanager.token!, bodyLimitBytes: config.server.bodyLimitBytes, audit }),
       },
-      health: () => ({ mode: config.mode, outbox: outbox.stats() }),
+      health,
       slackEvents: bolt.requestListener,
       log,
     });
     const url = await listen(server, config.server.port, config.server.host);
+    const metricsServer = config.metrics.enabled ? createMetricsServer({ metrics, readiness, health, log: log.child('metrics') }) : null;
+    // The bot works without its metrics endpoint: a port already taken is reported, not fatal.
+    const metricsUrl = metricsServer
+      ? await listen(metricsServer, config.metrics.port, config.metrics.host).catch((err: unknown) => {
+          log.error(`metrics, /healthz and /readyz are not served: ${config.metrics.host}:${config.metrics.port}: ${(err as Error).message} (set metrics.port, env INCIDENT_CREW_METRICS_PORT)`);
+          return null;
+        })
+      : null;
     drainer.start();
     digester.start();
-    log.info(`incident-crew listening on ${url} (${config.mode} mode)`);
+    log.info(`incident-crew listening on ${url} (${config.mode} mode)${metricsUrl ? `; metrics on ${metricsUrl}/metrics` : ''}`);
 
     return {
-      config, url, db, incidents, investigations, catalog, crew, remediation, proposals, digester, outbox, drainer, bolt, server,
+      config, url, db, incidents, investigations, catalog, crew, remediation, proposals, digester, outbox, drainer, bolt, server, metrics, readiness, metricsUrl,
       async stop() {
-        await new Promise<void>((resolve) => {
-          server.close(() => resolve());
-          server.closeAllConnections();
-        });
+        await Promise.all([server, ...(metricsUrl && metricsServer ? [metricsServer] : [])].map((s) => new Promise<void>((resolve) => {
+          s.close(() => resolve());
+          s.closeAllConnections();
+        })));
         digester.stop();
         reinvestigator?.stop();
         await crew?.stop();

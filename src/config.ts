@@ -181,6 +181,18 @@ export const Config = z
       })
       .prefault({}),
     log: z.strictObject({ level: z.enum(['debug', 'info', 'warn', 'error']).default('info') }).prefault({}),
+    /** The bot's own /metrics, /healthz and /readyz, on a port of their own so they can be kept private. */
+    metrics: z
+      .strictObject({
+        enabled: bool.default(true),
+        host: z.string().min(1).default('127.0.0.1'),
+        port: port.default(9464),
+        /** /readyz fails when the oldest pending Slack message is older than this and nothing was delivered for as long. */
+        outboxStuckSeconds: positiveInt.default(300),
+        /** A Slack call that succeeded this recently proves Slack reachable; otherwise /readyz calls auth.test. */
+        slackFreshSeconds: z.coerce.number().int().nonnegative().default(30),
+      })
+      .prefault({}),
   })
   .transform((c) => {
     const mode: Mode = c.mode ?? modeFor(c.slack);
@@ -247,6 +259,9 @@ export const ENV_KEYS = {
   GITHUB_TOKEN: 'sources.github.token',
   CHANGE_EVENTS_TOKEN: 'sources.changeEventsToken',
   LOG_LEVEL: 'log.level',
+  INCIDENT_CREW_METRICS_ENABLED: 'metrics.enabled',
+  INCIDENT_CREW_METRICS_HOST: 'metrics.host',
+  INCIDENT_CREW_METRICS_PORT: 'metrics.port',
   OPENAI_API_KEY: 'llm.apiKey',
   OPENAI_BASE_URL: 'llm.baseUrl',
 } as const;

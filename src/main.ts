@@ -107,6 +107,7 @@ async function main(argv: string[]): Promise<void> {
         '',
         `  Local Slack workspace:  ${local.workspace.url}   ← open this`,
         `  Bot:                    ${local.bot.url}`,
+        ...(local.bot.metricsUrl ? [`  Metrics, health:        ${local.bot.metricsUrl}/metrics  /healthz  /readyz`] : []),
         `  Send an alert:          curl -H 'Authorization: Bearer ${local.alertToken}' -H 'content-type: application/json' \\`,
         `                            --data @examples/alertmanager-firing.json ${local.bot.url}/alerts/alertmanager`,
         '',

@@ -15,6 +15,7 @@ import type { InvestigationsRepo } from '../db/investigations.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
 import type { IncidentService } from '../incidents/service.ts';
 import type { Logger } from '../log.ts';
+import type { BotMetrics } from '../metrics/botMetrics.ts';
 import type { Remediation } from '../remediation/service.ts';
 import type { Sources } from '../sources/types.ts';
 import { decisiveLead, rankCauses, synthesize } from './synthesis.ts';
@@ -32,6 +33,7 @@ export type CrewDeps = {
   /** Narrates a posted conclusion (LLM); null keeps the deterministic card. Never awaited before posting. */
   narrate?: ((incidentId: number, conclusion: Conclusion) => Promise<(NonNullable<Conclusion['narrative']> & { reRanked: Conclusion['ranked'] | null }) | null>) | null;
   log: Logger;
+  metrics?: BotMetrics;
 };
 
 /** Why a run stopped its remaining agents. */
@@ -94,7 +96,10 @@ export class Crew {
   }
 
   private async run(incidentId: number, agents: Agent[], requestedBy: string, shutdown: AbortSignal): Promise<Conclusion> {
-    const { config, catalog, sources, incidents, investigations: repo, log } = this.d;
+    const { config, catalog, sources, incidents, investigations: repo, metrics } = this.d;
+    const log = this.d.log.forIncident(incidentId);
+    const runStarted = performance.now();
+    let firstFinding = true;
     const settings = config.investigation;
     const incident = incidents.get(incidentId)!;
     const alerts = incidents.alertsOf(incidentId);
@@ -108,6 +113,7 @@ export class Crew {
       tx.updateRoot(incidentId);
       return r;
     });
+    log.info(`${incidentKey(incidentId)} investigation started by ${requestedBy}: ${run.agents.join(', ')}`);
 
     const stopAll = new AbortController();
     const onShutdown = () => stopAll.abort(shutdown.reason);
@@ -118,6 +124,13 @@ export class Crew {
     const base: Omit<AgentContext, 'signal' | 'log' | 'evidenceId'> = { incident, alerts, service, onset, windows, catalog, sources, notes: repo.notes(incidentId) };
 
     const record = (finding: Finding) => {
+      metrics?.agentRuns.inc({ agent: finding.agent, outcome: finding.status });
+      const ran = finding.status !== 'skipped' && finding.status !== 'cancelled';
+      if (ran) metrics?.agentRunDuration.observe({ agent: finding.agent }, finding.durationMs / 1000);
+      if (ran && firstFinding) {
+        firstFinding = false;
+        metrics?.timeToFirstFinding.observe((performance.now() - runStarted) / 1000);
+      }
       incidents.transact((tx) => {
         repo.addFinding(incidentId, run.id, finding);
         tx.audit({ actor: finding.agent, type: 'finding.recorded', incidentId, payload: { runId: run.id, agent: finding.agent, status: finding.status, summary: finding.summary, reason: finding.reason, evidence: finding.evidence.length } });
@@ -205,8 +218,10 @@ export class Crew {
       tx.updateRoot(incidentId);
       return proposed;
     });
+    metrics?.timeToConclusion.observe({ outcome: conclusion.abstained ? 'abstained' : 'concluded' }, (performance.now() - runStarted) / 1000);
+    log.info(`${incidentKey(incidentId)} concluded in ${Math.round(performance.now() - runStarted)} ms: ${conclusion.abstained ? 'abstained' : (conclusion.ranked[0]?.cause ?? 'no cause')}`);
     void this.d.remediation?.afterPropose(proposals);
-    if (this.d.narrate && !conclusion.abstained) this.track(this.narrate(incidentId, storedId, conclusion));
+    if (this.d.narrate && !conclusion.abstained) this.track(this.narrate(incidentId, storedId, conclusion), incidentId);
     return conclusion;
   }
 
@@ -228,8 +243,8 @@ export class Crew {
   }
 
   private readonly narrations = new Set<Promise<void>>();
-  private track(p: Promise<void>): void {
-    const tracked = p.catch((err: unknown) => this.d.log.warn(`narration: ${(err as Error).message}`)).finally(() => this.narrations.delete(tracked));
+  private track(p: Promise<void>, incidentId: number): void {
+    const tracked = p.catch((err: unknown) => this.d.log.forIncident(incidentId).warn(`narration: ${(err as Error).message}`)).finally(() => this.narrations.delete(tracked));
     this.narrations.add(tracked);
   }
 }

@@ -13,6 +13,7 @@ import { type IncidentsRepo, rootMessageKey } from '../db/incidents.ts';
 import type { OutboxRepo } from '../db/outbox.ts';
 import { ConflictError, NotFoundError } from '../errors.ts';
 import type { Catalog } from '../catalog.ts';
+import type { Logger } from '../log.ts';
 import { correlate, type CorrelationSettings } from './correlate.ts';
 
 export type IncidentServiceDeps = {
@@ -37,6 +38,8 @@ export type IncidentServiceDeps = {
   onOpened?: (incident: Incident) => void;
   /** Inside the transaction that resolves an incident, after its "resolved" reply (the postmortem, the history index). */
   onResolved?: (incident: Incident) => void;
+  /** Lifecycle lines (opened, reopened, resolved), each with the incident id, written after the commit. */
+  log?: Logger;
 };
 
 /** What a caller can do inside one transaction: the change's audit event and its messages commit together. */
@@ -107,9 +110,14 @@ export function incidentService(d: IncidentServiceDeps) {
     };
   };
 
+  const logAfterCommit = (incident: Incident, line: string) => {
+    if (d.log) after.push(() => d.log?.forIncident(incident.id).info(line));
+  };
+
   const resolveInTx = (incident: Incident, by: string, note: string | null, at: string): Incident => {
     if (!d.incidents.resolve(incident.id, at, by, note)) throw new ConflictError(`${incidentKey(incident.id)} is already resolved`);
     d.audit.append({ actor: by, type: 'incident.resolved', incidentId: incident.id, payload: { note, previousStatus: incident.status } });
+    logAfterCommit(incident, `${incidentKey(incident.id)} resolved by ${by}`);
     return d.incidents.get(incident.id)!;
   };
 
@@ -139,6 +147,7 @@ export function incidentService(d: IncidentServiceDeps) {
         openedAt: now(),
       });
       d.audit.append({ actor: input.userId, type: 'incident.declared', incidentId: incident.id, payload: { title: incident.title, severity: incident.severity, channel: incident.channel } });
+      logAfterCommit(incident, `${incidentKey(incident.id)} declared by ${input.userId} (${incident.severity})`);
       postRoot(incident);
       after.push(() => d.onOpened?.(incident));
       return incident;
@@ -194,6 +203,7 @@ export function incidentService(d: IncidentServiceDeps) {
           const t = touch(owner.id);
           if (change === 'status' && alert.status === 'firing' && owner.status === 'resolved' && d.incidents.reopen(owner.id)) {
             d.audit.append({ actor: group.source, type: 'incident.reopened', incidentId: owner.id, payload: { alertId: alert.id, reason: `${alert.name} fired again within ${d.correlation.graceMinutes} min of resolution` } });
+            logAfterCommit(owner, `${incidentKey(owner.id)} reopened: ${alert.name} fired again`);
             t.reopened = true;
           }
           d.audit.append({ actor: group.source, type: `alert.${change === 'status' ? alert.status : change}`, incidentId: owner.id, payload: { alertId: alert.id, fingerprint: alert.fingerprint, deliveryId, ...(change === 'acknowledged' ? { by: alert.acknowledgedBy } : {}) } });
@@ -214,6 +224,7 @@ export function incidentService(d: IncidentServiceDeps) {
             declaredBy: null, openedAt: at, previousIncidentId: owner?.id ?? null,
           });
           d.audit.append({ actor: group.source, type: 'incident.opened', incidentId: incident.id, payload: { title: incident.title, severity: incident.severity, service, groupKey: group.groupKey, deliveryId, reason: grouping.reason, previousIncidentId: owner?.id ?? null } });
+          logAfterCommit(incident, `${incidentKey(incident.id)} opened from ${group.source} (${incident.severity}${service ? `, ${service}` : ''})`);
           incidentId = incident.id;
           touch(incidentId).isNew = true;
         }

@@ -1,6 +1,8 @@
 /** POST /alerts/<source>: body limit (413), auth (401), zod (400), persisted before the 2xx reply. */
 import { incidentKey } from '../artifacts.ts';
 import type { Config } from '../config.ts';
+import { AppError } from '../errors.ts';
+import { type BotMetrics, type DeliveryOutcome, REJECT_REASONS, type RejectReason } from '../metrics/botMetrics.ts';
 import type { IncidentService } from '../incidents/service.ts';
 import type { Route } from '../server.ts';
 import { AlertmanagerWebhook, toAlertGroup } from './alertmanager.ts';
@@ -15,17 +17,23 @@ import { pagerdutyParser } from './pagerduty.ts';
 import { worstSeverity } from './severity.ts';
 import type { SourceAuth, SourceParser } from './types.ts';
 
-export type AlertRouteDeps = { incidents: IncidentService; bodyLimitBytes: number };
+export type AlertRouteDeps = { incidents: IncidentService; bodyLimitBytes: number; metrics?: BotMetrics };
 
 /** One alert endpoint: read (with the limit), authenticate over the raw body, parse, ingest, reply. */
 export function alertRoute(parser: SourceParser, auth: SourceAuth, d: AlertRouteDeps): Route {
-  return async (req, res) => {
+  const count = (outcome: DeliveryOutcome, reason?: RejectReason) =>
+    d.metrics?.alertDeliveries.inc({ source: parser.source, outcome, ...(reason ? { reason } : {}) });
+  const route: Route = async (req, res) => {
     const body = await readBody(req, d.bodyLimitBytes);
     auth(req, body);
     const group = parser.parse(body, req);
     // Events that change no alert (a PagerDuty ping, an Opsgenie note) are acknowledged and dropped.
-    if (group.alerts.length === 0) return sendJson(res, 200, { ok: true, outcome: 'ignored' });
+    if (group.alerts.length === 0) {
+      count('ignored');
+      return sendJson(res, 200, { ok: true, outcome: 'ignored' });
+    }
     const result = d.incidents.ingest(group);
+    count(result.outcome);
     if (result.outcome === 'duplicate') return sendJson(res, 200, { ok: true, outcome: 'duplicate' });
     sendJson(res, 202, {
       ok: true,
@@ -36,7 +44,21 @@ export function alertRoute(parser: SourceParser, auth: SourceAuth, d: AlertRoute
       resolvedAlerts: result.resolvedAlerts,
     });
   };
+  return async (req, res) => {
+    try {
+      await route(req, res);
+    } catch (err) {
+      count('rejected', rejectReason(err));
+      throw err;
+    }
+  };
 }
+
+/** The server turns these codes into 401, 400 and 413; anything else is a 500. */
+const rejectReason = (err: unknown): RejectReason => {
+  const code = err instanceof AppError ? err.code : '';
+  return (REJECT_REASONS as readonly string[]).includes(code) ? (code as RejectReason) : 'internal_error';
+};
 
 /** Alertmanager's parser, with `ingest.severity.alertmanager` words applied to each alert's severity label. */
 export function alertmanagerParser(o: ParserOptions): SourceParser {
@@ -52,9 +74,9 @@ export function alertmanagerParser(o: ParserOptions): SourceParser {
   };
 }
 
-export function alertRoutes(d: { incidents: IncidentService; config: Config }): Record<string, Route> {
+export function alertRoutes(d: { incidents: IncidentService; config: Config; metrics?: BotMetrics }): Record<string, Route> {
   const { ingest, server, incidents: incidentsConfig } = d.config;
-  const deps: AlertRouteDeps = { incidents: d.incidents, bodyLimitBytes: server.bodyLimitBytes };
+  const deps: AlertRouteDeps = { incidents: d.incidents, bodyLimitBytes: server.bodyLimitBytes, metrics: d.metrics };
   const options = (source: SourceParser['source']): ParserOptions => ({
     defaultSeverity: incidentsConfig.defaultSeverity,
     severityWords: ingest.severity[source],

@@ -13,6 +13,7 @@ import type { Config } from '../config.ts';
 import type { Db } from '../db/connection.ts';
 import { incidentKey } from '../artifacts.ts';
 import type { Logger } from '../log.ts';
+import type { BotMetrics } from '../metrics/botMetrics.ts';
 import { llmCache, promptHash } from './cache.ts';
 import { buildMessages } from './prompt.ts';
 import { costOf, llmCallsRepo, type LlmOutcome, type LlmPurpose, type LlmUsage } from './usage.ts';
@@ -28,6 +29,7 @@ export type LlmDeps = {
   budgetUsd?: number;
   /** Longest Retry-After honoured before the single retry of a 429. */
   maxRetryWaitMs?: number;
+  metrics?: BotMetrics;
 };
 
 export type CompleteInput<S extends z.ZodType> = {
@@ -73,7 +75,7 @@ const DEFAULT_RETRY_WAIT_MS = 1000;
 
 /** null when no API key is configured: callers then use their deterministic text. */
 export function createLlm(deps: LlmDeps): Llm | null {
-  const { config, db, now = () => new Date(), budgetUsd, maxRetryWaitMs = 10_000 } = deps;
+  const { config, db, now = () => new Date(), budgetUsd, maxRetryWaitMs = 10_000, metrics } = deps;
   if (!config.apiKey) return null;
   const log = deps.log.child('llm');
   // Every option given explicitly, so the SDK does not fall back to its own environment variables.
@@ -96,11 +98,16 @@ export function createLlm(deps: LlmDeps): Llm | null {
     const responseFormat = zodResponseFormat(input.schema, input.schemaName);
     const hash = promptHash([model, messages, responseFormat.json_schema]);
     const label = `${incidentId === null ? 'no incident' : incidentKey(incidentId)} ${purpose}`;
+    const callLog = incidentId === null ? log : log.forIncident(incidentId);
 
     const record = (outcome: LlmOutcome, reason: string | null, promptTokens = 0, completionTokens = 0): number => {
       const costUsd = costOf(config.pricing, model, promptTokens, completionTokens);
       calls.record({ incidentId, purpose, model, promptHash: hash, promptTokens, completionTokens, costUsd, outcome, reason, at: now() });
-      if (outcome !== 'used' && outcome !== 'cached') log.warn(`${label}: LLM answer ${outcome}: ${reason}`);
+      metrics?.llmCalls.inc({ purpose, outcome });
+      metrics?.llmTokens.inc({ purpose, type: 'prompt' }, promptTokens);
+      metrics?.llmTokens.inc({ purpose, type: 'completion' }, completionTokens);
+      metrics?.llmCost.inc({ purpose }, costUsd);
+      if (outcome !== 'used' && outcome !== 'cached') callLog.warn(`${label}: LLM answer ${outcome}: ${reason}`);
       return costUsd;
     };
 
@@ -134,7 +141,7 @@ export function createLlm(deps: LlmDeps): Llm | null {
       } catch (err) {
         if (!(err instanceof RateLimitError)) throw err;
         const wait = Math.min(retryAfterMs(err.headers) ?? DEFAULT_RETRY_WAIT_MS, maxRetryWaitMs);
-        log.info(`${label}: rate limited, retrying once in ${wait} ms`);
+        callLog.info(`${label}: rate limited, retrying once in ${wait} ms`);
         await sleep(wait, undefined, { signal });
         raw = await client.chat.completions.create(body, { signal });
       }

@@ -13,6 +13,7 @@ import type { InvestigationsRepo } from '../db/investigations.ts';
 import type { Outcome, Proposal, ProposalsRepo, ProposalState } from '../db/proposals.ts';
 import type { IncidentService, Tx } from '../incidents/service.ts';
 import type { Logger } from '../log.ts';
+import type { BotMetrics } from '../metrics/botMetrics.ts';
 import { conclusionCard } from '../../blocks/conclusionCard.ts';
 import { escapeMrkdwn } from '../../blocks/escape.ts';
 import { actionOutcomeReply } from '../../blocks/actionReplies.ts';
@@ -29,6 +30,7 @@ export type RemediationDeps = {
   slack: webApi.WebClient;
   secret: (name: string) => string | undefined;
   log: Logger;
+  metrics?: BotMetrics;
 };
 
 /** What a person is told after a click; the listener sends it as an ephemeral reply. */
@@ -142,6 +144,7 @@ export class Remediation {
         }
         return moved;
       });
+      if (refused) this.counted(p, 'refused');
       return refused ? { ok: false, text: `🛑 ${escapeMrkdwn(p.title)} was refused before anything ran: ${escapeMrkdwn(problems.join('; '))}` } : this.stateAnswer(p.id);
     }
     // The decisive checks run again inside the transaction: nothing can slip in between them and the UPDATE.
@@ -155,7 +158,7 @@ export class Remediation {
       return null;
     });
     if (outcome) return outcome;
-    this.track(this.execute(p.id));
+    this.track(this.execute(p.id), p.incidentId);
     return { ok: true, text: `✅ Approved ${escapeMrkdwn(p.title)}; it is running now. The outcome goes to the thread.` };
   }
 
@@ -232,6 +235,7 @@ export class Remediation {
         if (this.d.proposals.transition(p.id, ['approved'], 'failed', { finishedAt: started, reason: 'autonomy was switched off before it started', outcome: { ok: false, summary: 'not run: autonomy was switched off before it started', output: '', durationMs: 0 } })) {
           tx.audit({ actor: 'system', type: 'action.refused', incidentId: p.incidentId, payload: { proposalId: p.id, problems: ['autonomy switched off'] } });
           this.refreshCard(tx, p.conclusionId);
+          this.counted(p, 'refused');
         }
         return false;
       }
@@ -241,6 +245,8 @@ export class Remediation {
       return true;
     });
     if (!running) return;
+    const log = this.d.log.forIncident(p.incidentId);
+    log.info(`action ${p.action} on ${p.service} (proposal ${p.id}) started`);
     let outcome: Outcome;
     try {
       outcome = await actionKind(action.kind!).execute(this.params(action), p.values, {
@@ -253,9 +259,11 @@ export class Remediation {
     this.d.incidents.transact((tx) => {
       const state = outcome.ok ? 'succeeded' : 'failed';
       if (!this.d.proposals.transition(p.id, ['running'], state, { finishedAt: new Date().toISOString(), outcome })) {
-        this.d.log.warn(`proposal ${p.id} finished (${state}: ${outcome.summary}) but was no longer running; the outcome is logged only`);
+        log.warn(`proposal ${p.id} finished (${state}: ${outcome.summary}) but was no longer running; the outcome is logged only`);
         return;
       }
+      this.counted(p, state);
+      log.info(`action ${p.action} on ${p.service} (proposal ${p.id}) ${state} in ${outcome.durationMs} ms`);
       tx.audit({ actor: p.decidedBy ?? 'unknown', type: `action.${state}`, incidentId: p.incidentId, payload: { proposalId: p.id, summary: outcome.summary, durationMs: outcome.durationMs, status: outcome.status ?? null, exitCode: outcome.exitCode ?? null } });
       const done = this.d.proposals.get(p.id)!;
       tx.reply(p.incidentId, actionOutcomeReply(done, p.decidedBy === ACTOR_POLICY));
@@ -271,6 +279,8 @@ export class Remediation {
   private markUnknown(p: Proposal, reason: string): void {
     this.d.incidents.transact((tx) => {
       if (!this.d.proposals.transition(p.id, ['running', 'approved'], 'unknown', { finishedAt: new Date().toISOString(), reason })) return;
+      this.counted(p, 'unknown');
+      this.d.log.forIncident(p.incidentId).warn(`action ${p.action} on ${p.service} (proposal ${p.id}): ${reason}; its outcome is unknown`);
       tx.audit({ actor: 'system', type: 'action.unknown', incidentId: p.incidentId, payload: { proposalId: p.id, was: p.state, reason } });
       tx.reply(p.incidentId, { text: `⚠️ ${escapeMrkdwn(p.title)}: ${reason}. Its outcome is unknown and it will not be re-run: please verify by hand.` });
       this.refreshCard(tx, p.conclusionId);
@@ -414,8 +424,12 @@ export class Remediation {
     tx.updateMessage(stored.conclusion.incidentId, stored.messageKey, conclusionCard(incidentKey(stored.conclusion.incidentId), stored.conclusion, this.d.proposals.forConclusion(conclusionId)));
   }
 
-  private track(p: Promise<void>): void {
-    const tracked = p.catch((err: unknown) => this.d.log.error(`action execution: ${(err as Error).stack ?? String(err)}`)).finally(() => this.inFlight.delete(tracked));
+  private track(p: Promise<void>, incidentId: number): void {
+    const tracked = p.catch((err: unknown) => this.d.log.forIncident(incidentId).error(`action execution: ${(err as Error).stack ?? String(err)}`)).finally(() => this.inFlight.delete(tracked));
     this.inFlight.add(tracked);
+  }
+
+  private counted(p: Pick<Proposal, 'kind'>, outcome: 'succeeded' | 'failed' | 'refused' | 'unknown'): void {
+    this.d.metrics?.actionExecutions.inc({ kind: p.kind ?? 'none', outcome });
   }
 }

@@ -3,7 +3,7 @@
  * server hands /slack/events to Bolt's own HTTPReceiver, signature checks included) or Socket Mode.
  */
 import type { RequestListener } from 'node:http';
-import type { LogLevel } from '@slack/bolt';
+import type { LogLevel, webApi } from '@slack/bolt';
 import { App, HTTPReceiver } from '@slack/bolt';
 import type { Config } from '../config.ts';
 import { register as registerActions } from './actions/index.ts';
@@ -21,9 +21,10 @@ export type BoltHandle = {
   stop(): Promise<void>;
 };
 
-export function createBolt(mode: Config['mode'], creds: SlackCredentials, deps: ListenerDeps): BoltHandle {
+/** `fetch` is given to Bolt's Web API client (metrics count its requests). */
+export function createBolt(mode: Config['mode'], creds: SlackCredentials, deps: ListenerDeps, fetch?: webApi.FetchFunction): BoltHandle {
   const logger = deps.log.child('bolt');
-  const clientOptions = creds.apiUrl ? { slackApiUrl: creds.apiUrl } : {};
+  const clientOptions = { ...(creds.apiUrl ? { slackApiUrl: creds.apiUrl } : {}), ...(fetch ? { fetch } : {}) };
   let app: App;
   let requestListener: RequestListener | undefined;
   if (mode === 'socket') {

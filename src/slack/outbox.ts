@@ -43,10 +43,11 @@ export type DrainerOptions = {
 
 type Outcome = { kind: 'done' } | { kind: 'retry'; at: number; error: string; waitMs?: number };
 
-/** The outbox's client: the outbox owns retries and rate-limit waits, to keep order and never lose a message. */
-export function createSlackClient(token: string, apiUrl: string | undefined, log: Logger): WebClient {
+/** The outbox's client: the outbox owns retries and rate-limit waits, to keep order and never lose a message. `fetch` counts requests (metrics). */
+export function createSlackClient(token: string, apiUrl: string | undefined, log: Logger, fetch?: webApi.FetchFunction): WebClient {
   return new webApi.WebClient(token, {
     slackApiUrl: apiUrl,
+    fetch,
     logger: log.child('web-api'),
     rejectRateLimitedCalls: true,
     retryConfig: { retries: 0 },
@@ -55,8 +56,13 @@ export function createSlackClient(token: string, apiUrl: string | undefined, log
 }
 
 /** For start-up lookups: waits out 429s and retries 5xx and network errors for about a minute. */
-export function createStartupClient(token: string, apiUrl: string | undefined, log: Logger): WebClient {
-  return new webApi.WebClient(token, { slackApiUrl: apiUrl, logger: log.child('web-api'), retryConfig: { retries: 6, factor: 2, minTimeout: 1000, maxTimeout: 15_000 }, timeout: 15_000 });
+export function createStartupClient(token: string, apiUrl: string | undefined, log: Logger, fetch?: webApi.FetchFunction): WebClient {
+  return new webApi.WebClient(token, { slackApiUrl: apiUrl, fetch, logger: log.child('web-api'), retryConfig: { retries: 6, factor: 2, minTimeout: 1000, maxTimeout: 15_000 }, timeout: 15_000 });
+}
+
+/** For /readyz's auth.test: one quick attempt, so a probe answers within a few seconds. */
+export function createProbeClient(token: string, apiUrl: string | undefined, log: Logger, fetch?: webApi.FetchFunction): WebClient {
+  return new webApi.WebClient(token, { slackApiUrl: apiUrl, fetch, logger: log.child('web-api'), rejectRateLimitedCalls: true, retryConfig: { retries: 0 }, timeout: 2_000 });
 }
 
 export class OutboxDrainer {

@@ -49,6 +49,7 @@ export function botConfig(workspace: LocalWorkspace, mode: 'http' | 'socket', db
       remediation: overrides.remediation,
       ingest: overrides.ingest,
       correlation: overrides.correlation,
+      metrics: { port: 0, host: '127.0.0.1', ...overrides.metrics },
     },
   });
 }
@@ -115,4 +116,24 @@ export function postAlert(botUrl: string, body: unknown, token: string | null = 
 /** Top-level messages of a channel (thread replies excluded). */
 export const roots = (workspace: LocalWorkspace, channel = 'incidents') => workspace.messages(channel).filter((m) => !m.thread_ts || m.thread_ts === m.ts);
 export const replies = (workspace: LocalWorkspace, rootTs: string, channel = 'incidents') => workspace.messages(channel).filter((m) => m.thread_ts === rootTs && m.ts !== rootTs);
+/** GET /metrics of a bot, as text. */
+export async function scrape(bot: Bot): Promise<string> {
+  if (!bot.metricsUrl) throw new Error('the bot serves no metrics (metrics.enabled is false?)');
+  const res = await fetch(`${bot.metricsUrl}/metrics`);
+  if (res.status !== 200) throw new Error(`GET /metrics answered ${res.status}`);
+  return res.text();
+}
+
+/** One sample's value from Prometheus exposition text; labels must match exactly (all of them, any order). undefined when absent. */
+export function sample(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
+  const want = Object.entries(labels).map(([k, v]) => `${k}="${v}"`).sort().join(',');
+  for (const line of text.split('\n')) {
+    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
+    if (!m || m[1] !== name) continue;
+    const got = (m[2] ?? '').split(/,(?=[a-zA-Z_]+=")/).filter(Boolean).sort().join(',');
+    if (got === want) return Number(m[3]);
+  }
+  return undefined;
+}
+
 export const blockText = (m: { text: string; blocks?: unknown[] }) => JSON.stringify(m.blocks ?? []) + m.text;
