@@ -1,11 +1,19 @@
 /**
- * The metrics agent: every series of the alerting service(s) and their direct graph neighbours,
- * incident window against baseline with robust statistics (src/analysis/anomaly.ts). Reports the
- * series that shifted, ranked by size, with when each shift began, and names the earliest onset.
+ * The metrics agent: every series of the alerting service(s), of everything they depend on
+ * (transitively), and of the direct callers of those, incident window against baseline with robust
+ * statistics (src/analysis/anomaly.ts). Reports the series that shifted, ranked by size, with when
+ * each shift began, and names the earliest onset. A shift already present at the first point of
+ * the incident window began before it and is at most weak evidence for this incident.
+ *
+ * When an alert names the series it fired on (labels `metric`, optionally `statistic`) and the
+ * sources have series of that name, that metric is followed through the graph: only those series
+ * are compared, only moves the bad way count (latency and errors up, availability and success
+ * down), and the alert's own series sets the shape a cause must share: a hypothesis' confidence is
+ * scaled by ((1 + r) / 2)², r the correlation of its series with the alert's over the incident window.
  */
-import type { Evidence, Hypothesis, HypothesisKind } from '../src/artifacts.ts';
-import { anomalyStrength, DEFAULT_MIN_Z, isSignificant, scoreSeries, type SeriesScore, Z_CAP } from '../src/analysis/anomaly.ts';
-import { type Catalog, CatalogService, neighbourhood } from '../src/catalog.ts';
+import type { Alert, Evidence, Hypothesis, HypothesisKind } from '../src/artifacts.ts';
+import { anomalyStrength, correlation, DEFAULT_MIN_Z, isSignificant, scoreSeries, type SeriesScore, type TimedValue, Z_CAP } from '../src/analysis/anomaly.ts';
+import { type Catalog, CatalogService, dependenciesOf, dependentsOf } from '../src/catalog.ts';
 import type { Series, TimeWindow } from '../src/sources/types.ts';
 import { noSignal, type Agent, type AgentContext } from './types.ts';
 
@@ -17,8 +25,22 @@ const STEPS_SECONDS = [15, 30, 60];
 const CONFIDENCE_FACTOR = 0.85;
 const BREADTH_BONUS = 0.05;
 const MAX_BREADTH_SERIES = 3;
+/** Strength ceiling for a shift that began before the incident window: weak evidence. */
+const PREEXISTING_MAX_STRENGTH = 0.3;
+/** Services queried at most; the alerting services and their nearest dependencies come first. */
+const MAX_SERVICES = 60;
 
-type Scored = { series: Series; score: SeriesScore; strength: number; kind: HypothesisKind; label: string };
+type Scored = {
+  series: Series;
+  score: SeriesScore;
+  strength: number;
+  kind: HypothesisKind;
+  label: string;
+  preexisting: boolean;
+  incident: TimedValue[];
+  /** Correlation with the alert's own series over the incident window; null when there is none to compare with. */
+  tracksAlert: number | null;
+};
 
 /** 15 s, 30 s or 60 s, whichever keeps the span within ~300 points; coarser for very long spans. */
 export function stepFor(spanSeconds: number): number {
@@ -42,9 +64,25 @@ export function kindFor(metric: string, direction: SeriesScore['direction']): Hy
   if (!match) return 'unknown';
   const [kind] = match;
   if (kind === 'traffic_change') return kind;
-  const badWay = /availability|success/i.test(metric) ? 'down' : 'up';
-  return direction === badWay ? kind : 'unknown';
+  return movedBadWay(metric, direction) ? kind : 'unknown';
 }
+
+/** Whether a move is the bad way for this metric (errors, latency, resources: up; availability, success: down); null when the name does not say. */
+export function movedBadWay(metric: string, direction: SeriesScore['direction']): boolean | null {
+  const kind = KIND_PATTERNS.find(([, re]) => re.test(metric))?.[0];
+  if (!kind || kind === 'traffic_change') return null;
+  return direction === (/availability|success/i.test(metric) ? 'down' : 'up');
+}
+
+/** The series an alert fired on, when its labels name one: `metric`, and optionally `statistic`. */
+export type Focus = { metric: string; statistic: string | null };
+
+export function focusOf(alerts: readonly Alert[]): Focus | null {
+  const named = alerts.find((a) => a.labels.metric);
+  return named ? { metric: named.labels.metric!, statistic: named.labels.statistic ?? null } : null;
+}
+
+const inFocus = (focus: Focus | null, s: Series) => !focus || (s.name === focus.metric && (focus.statistic === null || s.labels.statistic === undefined || s.labels.statistic === focus.statistic));
 
 const clock = (ms: number) => new Date(ms).toISOString().slice(11, 19);
 
@@ -65,7 +103,7 @@ function formatChange(score: SeriesScore): string {
 /** "checkout error_rate{route=/pay} 0.004 → 0.079 (+1875%, z=38) from 10:04:30" */
 function describe(s: Scored): string {
   const { score } = s;
-  const from = score.changePointMs === null ? '' : ` from ${clock(score.changePointMs)}`;
+  const from = score.changePointMs === null ? '' : s.preexisting ? `, already at the window's start (${clock(score.changePointMs)})` : ` from ${clock(score.changePointMs)}`;
   return `${s.series.service} ${s.label} ${formatNumber(score.baselineMedian)} → ${formatNumber(score.incidentMedian)} (${formatChange(score)})${from}`;
 }
 
@@ -90,20 +128,25 @@ function labelsFor(all: Series[]): Map<Series, string> {
   return out;
 }
 
-/** The services to look at: each alerting service and everything one hop away in the graph. */
-function targetServices(ctx: AgentContext): CatalogService[] {
-  const focus = [...new Set([ctx.service, ...ctx.alerts.map((a) => a.service)].filter((s): s is string => !!s))];
-  const names = new Set<string>();
-  for (const f of focus) for (const n of neighbourhood(ctx.catalog, f, 1).keys()) names.add(n);
+/**
+ * The services to look at: each alerting service, everything it depends on (breadth first), and
+ * the direct callers of all of those; a fault in a dependency shows in its other callers too.
+ */
+function targetServices(ctx: AgentContext): { services: CatalogService[]; alerting: string[]; capped: number } {
+  const alerting = [...new Set([ctx.service, ...ctx.alerts.map((a) => a.service)].filter((s): s is string => !!s))];
+  const names = new Set<string>(alerting);
+  for (const name of names) for (const d of dependenciesOf(ctx.catalog, name)) names.add(d);
+  for (const name of [...names]) for (const c of dependentsOf(ctx.catalog, name)) names.add(c);
+  const chosen = [...names].slice(0, MAX_SERVICES);
   const out: CatalogService[] = [];
-  for (const name of names) {
+  for (const name of chosen) {
     const known = ctx.catalog.byName.get(name);
     // A service missing from the catalog can still have CSV series under its name.
     const bare = known ? null : CatalogService.safeParse({ name });
     if (known) out.push(known);
     else if (bare?.success) out.push(bare.data);
   }
-  return out;
+  return { services: out, alerting, capped: names.size - chosen.length };
 }
 
 type Fetched = { series: Series[]; failures: string[] };
@@ -131,10 +174,27 @@ function scoreAll(all: Series[], boundary: number, baselineStart: number): { sco
       insufficient++;
       continue;
     }
-    scored.push({ series, score: s, strength: anomalyStrength(s), kind: kindFor(series.name, s.direction), label: labels.get(series) ?? series.name });
+    // The level had already moved when the window began: the shift predates this incident's onset.
+    const preexisting = s.changePointMs !== null && s.changePointMs === incident.find((p) => Number.isFinite(p.v))?.t;
+    const strength = preexisting ? Math.min(PREEXISTING_MAX_STRENGTH, strengthOf(series.name, s)) : strengthOf(series.name, s);
+    scored.push({ series, score: s, strength, kind: kindFor(series.name, s.direction), label: labels.get(series) ?? series.name, preexisting, incident, tracksAlert: null });
   }
   return { scored, insufficient };
 }
+
+/**
+ * anomalyStrength, with the size of a move in an availability or success ratio measured on its
+ * complement: 100% → 97.2% is failures 0% → 2.8%, not a 2.8% move.
+ */
+function strengthOf(metric: string, score: SeriesScore): number {
+  const full = score.baselineMedian <= 1 ? 1 : 100;
+  if (!/availability|success/i.test(metric) || score.baselineMedian < 0 || score.baselineMedian > full) return anomalyStrength(score);
+  const failures = full - score.baselineMedian;
+  return anomalyStrength({ ...score, relChange: failures === 0 ? null : -score.absDelta / failures });
+}
+
+/** How well a series' move accounts for the alert's: ((1 + r) / 2)², 1 when there is nothing to compare with. */
+export const fitToAlert = (r: number | null): number => (r === null ? 1 : ((1 + r) / 2) ** 2);
 
 const byRank = (a: Scored, b: Scored) =>
   b.strength - a.strength || Math.abs(b.score.z) - Math.abs(a.score.z) || a.series.service.localeCompare(b.series.service) || a.label.localeCompare(b.label);
@@ -191,7 +251,7 @@ function hypotheses(evidence: { scored: Scored; id: string }[], significant: Sco
       cause: `${service}: ${CAUSE[best.kind]}, ${describe(best)}${first}`,
       service,
       kind: best.kind,
-      confidence: Math.min(0.95, best.strength * CONFIDENCE_FACTOR + BREADTH_BONUS * breadth),
+      confidence: Math.min(0.95, best.strength * CONFIDENCE_FACTOR * fitToAlert(best.tracksAlert) + BREADTH_BONUS * breadth),
       evidenceIds: items.map((e) => e.id),
     });
   }
@@ -215,29 +275,42 @@ export const metricsAgent: Agent = {
   },
 
   async investigate(ctx) {
-    const services = targetServices(ctx);
+    const { services, alerting, capped } = targetServices(ctx);
     if (!services.length) {
       return noSignal('No service is known for this incident, so there were no series to compare.');
     }
     const { baseline, incident } = ctx.windows;
     const window = { start: new Date(Math.min(baseline.start.getTime(), incident.start.getTime())), end: incident.end };
     const step = stepFor((window.end.getTime() - window.start.getTime()) / 1000);
-    const { series, failures } = await fetchAll(ctx, services, window, step);
+    const fetched = await fetchAll(ctx, services, window, step);
+    // An alert naming a metric the sources do not have gets every series compared instead.
+    const named = focusOf(ctx.alerts);
+    const focus = named && fetched.series.some((s) => inFocus(named, s)) ? named : null;
+    const series = fetched.series.filter((s) => inFocus(focus, s));
     const { scored, insufficient } = scoreAll(series, incident.start.getTime(), baseline.start.getTime());
-    const significant = scored.filter((s) => isSignificant(s.score)).sort(byRank);
-    const names = services.map((s) => s.name).join(', ');
+    const significant = scored.filter((s) => isSignificant(s.score) && (!focus || movedBadWay(s.series.name, s.score.direction) !== false)).sort(byRank);
+    const names = `${services.slice(0, 12).map((s) => s.name).join(', ')}${services.length > 12 ? ` and ${services.length - 12} more` : ''}`;
     const notes = [
       insufficient ? `${insufficient} series had too little data` : '',
-      failures.length ? `failed: ${failures.slice(0, 3).join('; ')}${failures.length > 3 ? ` (+${failures.length - 3} more)` : ''}` : '',
+      capped ? `${capped} more services not queried` : '',
+      fetched.failures.length ? `failed: ${fetched.failures.slice(0, 3).join('; ')}${fetched.failures.length > 3 ? ` (+${fetched.failures.length - 3} more)` : ''}` : '',
     ].filter(Boolean);
     const tail = notes.length ? ` (${notes.join('; ')})` : '';
+    const baselineMinutes = Math.round((incident.start.getTime() - baseline.start.getTime()) / 60_000);
 
-    const earliest = significant
+    if (focus) {
+      // The alert's own series sets the shape a cause must share.
+      const alertSeries = scored.filter((s) => alerting.includes(s.series.service)).sort(byRank)[0];
+      if (alertSeries) for (const s of significant) s.tracksAlert = s === alertSeries ? 1 : correlation(s.incident, alertSeries.incident);
+    }
+
+    const fresh = significant.filter((s) => !s.preexisting);
+    const earliest = (fresh.length ? fresh : significant)
       .filter((s) => s.score.changePointMs !== null)
       .reduce<Scored | null>((best, s) => (!best || s.score.changePointMs! < best.score.changePointMs! ? s : best), null);
     if (!earliest) {
       const what = series.length ? `${scored.length} series` : 'no series returned';
-      return noSignal(`No metric shifted (|z| ≥ ${DEFAULT_MIN_Z} against a ${Math.round((incident.start.getTime() - baseline.start.getTime()) / 60_000)} min baseline) for ${names}: ${what}${tail}.`);
+      return noSignal(`No metric shifted (|z| ≥ ${DEFAULT_MIN_Z} against a ${baselineMinutes} min baseline) for ${names}: ${what}${tail}.`);
     }
 
     const onsetOrder = [...significant].sort((a, b) => (a.score.changePointMs ?? Infinity) - (b.score.changePointMs ?? Infinity));
@@ -261,14 +334,17 @@ export const metricsAgent: Agent = {
         direction: s.score.direction,
         /** 1 = this shift began first among the significant ones. */
         onsetRank: onsetOrder.indexOf(s) + 1,
+        ...(s.preexisting ? { startedBeforeWindow: 1 } : {}),
+        ...(s.tracksAlert === null ? {} : { tracksAlert: Math.round(s.tracksAlert * 1000) / 1000 }),
       },
       link: s.series.link,
     }));
     const anomalousServices = [...new Set(significant.map((s) => s.series.service))];
     const top = significant[0]!;
+    const following = focus ? `Following the alert's ${focus.metric}${focus.statistic ? ` (${focus.statistic})` : ''} through the graph: ` : '';
     return {
       status: 'ok',
-      summary: `${significant.length} of ${scored.length} series shifted in ${anomalousServices.join(', ')}; largest: ${describe(top)}; earliest onset: ${earliest.series.service} ${earliest.label} at ${clock(earliest.score.changePointMs!)}${tail}.`,
+      summary: `${following}${significant.length} of ${scored.length} series shifted in ${anomalousServices.join(', ')}; largest: ${describe(top)}; earliest onset: ${earliest.series.service} ${earliest.label} at ${clock(earliest.score.changePointMs!)}${tail}.`,
       hypotheses: hypotheses(chosen, significant, earliest),
       evidence,
       onset: new Date(earliest.score.changePointMs!).toISOString(),

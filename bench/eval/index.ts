@@ -1,15 +1,22 @@
 /**
  * `npm run eval -- logs [--data DIR] [--json]`: accuracy of the logs agent's template miner on
- * LogHub-2k (GA, FGA, PA, FTA per system and their mean). DIR defaults to the shared data folder.
+ * LogHub-2k (GA, FGA, PA, FTA per system and their mean).
+ * `npm run eval -- rca [--data DIR] [--json]`: root-cause ranking on PetShop (top-1/top-3 recall,
+ * specificity). DIR defaults to the shared data folder.
  */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { evaluateLogs, type LogsEvaluation } from './logs.ts';
+import { evaluateRca } from './rca.ts';
+import { rcaTable } from './rca/table.ts';
 
-const DEFAULT_DATA = fileURLToPath(new URL('../../../shared/data/loghub-2k/', import.meta.url));
-const USAGE = 'usage: node bench/eval/index.ts logs [--data DIR] [--json]';
+const DEFAULT_DATA: Record<string, string> = {
+  logs: fileURLToPath(new URL('../../../shared/data/loghub-2k/', import.meta.url)),
+  rca: fileURLToPath(new URL('../../../shared/data/petshop/', import.meta.url)),
+};
+const USAGE = 'usage: node bench/eval/index.ts logs|rca [--data DIR] [--json]';
 
 function fail(message: string): never {
   console.error(message);
@@ -24,21 +31,33 @@ const args = (() => {
   }
 })();
 const [target, ...extra] = args.positionals;
-if (target !== 'logs' || extra.length) fail(USAGE);
-const dataDir = args.values.data === undefined ? DEFAULT_DATA : resolve(args.values.data);
+if ((target !== 'logs' && target !== 'rca') || extra.length) fail(USAGE);
+const dataDir = args.values.data === undefined ? DEFAULT_DATA[target]! : resolve(args.values.data);
 if (!existsSync(dataDir)) fail(`no data folder at ${dataDir} (pass --data DIR)`);
 
-const result = evaluateLogs(dataDir);
-if (Object.keys(result.systems).length === 0) fail(`no system folders with a *_structured_corrected.csv in ${dataDir}`);
+if (target === 'rca') await runRca();
+else runLogs();
 
-if (args.values.json) {
-  const round = (x: number) => Math.round(x * 10_000) / 10_000;
-  const systems = Object.fromEntries(
-    Object.entries(result.systems).map(([name, r]) => [name, { GA: r.GA, FGA: r.FGA, PA: r.PA, FTA: r.FTA, lines: r.lines, seconds: round(r.seconds) }]),
-  );
-  console.log(JSON.stringify({ systems, mean: result.mean }));
-} else {
-  printTable(result);
+async function runRca(): Promise<void> {
+  const result = await evaluateRca(dataDir);
+  if (Object.keys(result.recall).length === 0) fail(`no scenario folders with graph.csv and noissue/metrics.csv in ${dataDir}`);
+  if (args.values.json) console.log(JSON.stringify({ recall: result.recall, specificity: result.specificity }));
+  else for (const line of rcaTable(result, dataDir)) console.log(line);
+}
+
+function runLogs(): void {
+  const result = evaluateLogs(dataDir);
+  if (Object.keys(result.systems).length === 0) fail(`no system folders with a *_structured_corrected.csv in ${dataDir}`);
+
+  if (args.values.json) {
+    const round = (x: number) => Math.round(x * 10_000) / 10_000;
+    const systems = Object.fromEntries(
+      Object.entries(result.systems).map(([name, r]) => [name, { GA: r.GA, FGA: r.FGA, PA: r.PA, FTA: r.FTA, lines: r.lines, seconds: round(r.seconds) }]),
+    );
+    console.log(JSON.stringify({ systems, mean: result.mean }));
+  } else {
+    printTable(result);
+  }
 }
 
 function printTable({ systems, mean }: LogsEvaluation): void {

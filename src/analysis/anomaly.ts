@@ -154,3 +154,36 @@ export function anomalyStrength(score: SeriesScore): number {
   const sizeFactor = rel >= 0.25 ? 1 : 0.5 + 2 * rel;
   return Math.min(1, Math.max(0, fromZ * sizeFactor));
 }
+
+/**
+ * Pearson correlation of two series over the timestamps they share; null with fewer than 3
+ * shared finite points or when either is constant there. Tells whether two services' series
+ * moved together (a cause's series moves in step with its symptom's).
+ */
+export function correlation(a: readonly TimedValue[], b: readonly TimedValue[]): number | null {
+  const other = new Map(b.filter((p) => Number.isFinite(p.v)).map((p) => [p.t, p.v]));
+  const xs: number[] = [];
+  const ys: number[] = [];
+  for (const p of a) {
+    const y = other.get(p.t);
+    if (y === undefined || !Number.isFinite(p.v)) continue;
+    xs.push(p.v);
+    ys.push(y);
+  }
+  if (xs.length < 3) return null;
+  const mean = (vs: number[]) => vs.reduce((s, v) => s + v, 0) / vs.length;
+  const mx = mean(xs);
+  const my = mean(ys);
+  let sxy = 0;
+  let sxx = 0;
+  let syy = 0;
+  for (let i = 0; i < xs.length; i++) {
+    const dx = xs[i]! - mx;
+    const dy = ys[i]! - my;
+    sxy += dx * dy;
+    sxx += dx * dx;
+    syy += dy * dy;
+  }
+  if (sxx === 0 || syy === 0) return null;
+  return Math.max(-1, Math.min(1, sxy / Math.sqrt(sxx * syy)));
+}

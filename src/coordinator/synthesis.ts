@@ -5,9 +5,14 @@
  *
  * - evidence: noisy-OR of the agents' confidences (history excluded: it only boosts), raised
  *   when anomalies on the same service follow a change;
- * - temporal: a change just before onset, or the service whose anomaly started first;
- * - graph: 1 when none of the service's dependencies is anomalous (root-most), 0.5 otherwise,
- *   so a symptom never outranks the fault it depends on;
+ * - temporal: a change just before onset, or the service whose anomaly started first among the
+ *   services linked to it through the graph (an unrelated anomaly that began earlier says nothing);
+ * - graph: 0.5 when one of the service's dependencies is anomalous, so a symptom never outranks
+ *   the fault it depends on. A root-most service accounts for the anomaly on itself and on the
+ *   services that depend on it (a fault shows in its callers); each unit of anomaly (an anomalous
+ *   service, weighted by its strongest signal) it leaves unexplained beyond what the best
+ *   root-most candidate leaves halves its credit: 0.5^excess. One fault that explains everything
+ *   is a likelier story than two independent ones;
  * - history: a past incident with the same kind of cause;
  * - effectFactor: 0.6 for kinds that describe an effect (error surge, latency…) when a cause
  *   kind (deploy, dependency…) is on the same service.
@@ -59,7 +64,10 @@ export function rankCauses(findings: Finding[], catalog: Catalog, onset: Date): 
     const t = timeOf(e);
     if (Number.isFinite(t)) firstSignal.set(e.service!, Math.min(firstSignal.get(e.service!) ?? Infinity, t));
   }
-  const earliest = Math.min(...firstSignal.values());
+  const anomalyOf = new Map<string, number>();
+  for (const e of signals) anomalyOf.set(e.service!, Math.max(anomalyOf.get(e.service!) ?? 0, e.strength));
+  const unexplained = (service: string) => [...anomalyOf].reduce((sum, [s, strength]) => sum + (explains(catalog, service, s) ? 0 : strength), 0);
+  const isRootMost = (service: string) => origins.has(service) || ![...anomalous].some((a) => a !== service && dependsOnTransitively(catalog, service, a));
 
   const candidates = new Map<string, Candidate>();
   const history: { service: string; kind: HypothesisKind; confidence: number; evidenceIds: string[] }[] = [];
@@ -79,6 +87,8 @@ export function rankCauses(findings: Finding[], catalog: Catalog, onset: Date): 
     }
   }
   const causeOn = new Set([...candidates.values()].filter((c) => CAUSE_KINDS.has(c.kind)).map((c) => c.service));
+  // What the best root-most candidate leaves unexplained; a second, independent fault is the less likely story.
+  const leastUnexplained = Math.min(Infinity, ...[...new Set([...candidates.values()].map((c) => c.service))].filter(isRootMost).map(unexplained));
 
   const ranked = [...candidates.values()].map((c): RankedCause => {
     const why: string[] = [];
@@ -110,15 +120,19 @@ export function rankCauses(findings: Finding[], catalog: Catalog, onset: Date): 
         temporal = 0;
         why.push('landed after onset');
       }
-    } else if (firstSignal.has(c.service) && Number.isFinite(earliest)) {
-      const lag = firstSignal.get(c.service)! - earliest;
+    } else if (firstSignal.has(c.service)) {
+      // Only anomalies that could have caused this one or followed from it say it came late.
+      const related = [...firstSignal].filter(([s]) => s === c.service || dependsOnTransitively(catalog, s, c.service) || dependsOnTransitively(catalog, c.service, s));
+      const lag = firstSignal.get(c.service)! - Math.min(...related.map(([, t]) => t));
       temporal = decay(lag, HALF_LIFE_LAG_MS);
       why.push(lag <= 0 ? 'its anomaly started first' : `started ${seconds(lag)} after the first anomaly`);
     }
 
     const anomalousDeps = [...anomalous].filter((s) => s !== c.service && dependsOnTransitively(catalog, c.service, s));
-    const graph = origins.has(c.service) || anomalousDeps.length === 0 ? 1 : 0.5;
-    why.push(graph === 1 ? (origins.has(c.service) ? 'named as the origin by the dependency walk' : 'no anomalous dependency: root-most') : `depends on anomalous ${anomalousDeps.join(', ')}: likely a symptom`);
+    const rootMost = isRootMost(c.service);
+    const graph = rootMost ? Math.pow(0.5, unexplained(c.service) - leastUnexplained) : 0.5;
+    if (rootMost) why.push(`${origins.has(c.service) ? 'named as the origin by the dependency walk' : 'no anomalous dependency: root-most'}; accounts for ${Math.round(explainedShare(catalog, anomalyOf, c.service) * 100)}% of the anomaly`);
+    else why.push(`depends on anomalous ${anomalousDeps.join(', ')}: likely a symptom`);
 
     const matches = history.filter((h) => h.kind === c.kind);
     const exact = matches.filter((h) => h.service === c.service);
@@ -142,6 +156,20 @@ export function rankCauses(findings: Finding[], catalog: Catalog, onset: Date): 
 }
 
 const round = (x: number) => Math.round(x * 1000) / 1000;
+
+/** True when an anomaly on `symptom` can come from `cause`: the same service, or `symptom` depends on it. */
+const explains = (catalog: Catalog, cause: string, symptom: string): boolean => cause === symptom || dependsOnTransitively(catalog, symptom, cause);
+
+/** Share of the total anomaly (strength per service) on `service` and on the services that depend on it; 1 when nothing is anomalous. */
+export function explainedShare(catalog: Catalog, anomalyOf: ReadonlyMap<string, number>, service: string): number {
+  let total = 0;
+  let explained = 0;
+  for (const [s, strength] of anomalyOf) {
+    total += strength;
+    if (explains(catalog, service, s)) explained += strength;
+  }
+  return total === 0 ? 1 : explained / total;
+}
 
 /**
  * Leader far enough ahead of the runner-up that more findings would not change the answer:

@@ -39,27 +39,56 @@ export function createCsvMetricSource(files: string[]): MetricSource {
   return {
     name: 'csv',
     async series(service: CatalogService, window: TimeWindow, _stepSeconds: number, signal: AbortSignal): Promise<Series[]> {
-      const start = window.start.getTime();
-      const end = window.end.getTime();
-      const bySeries = new Map<string, Series>();
+      const batches: MetricRow[][] = [];
       for (const file of files) {
         signal.throwIfAborted();
-        for (const row of await rowsOf(file)) {
-          if (row.service !== service.name || row.at < start || row.at > end) continue;
-          const key = JSON.stringify([row.metric, row.labels]);
-          let series = bySeries.get(key);
-          if (!series) {
-            series = { service: service.name, name: row.metric, labels: row.labels, points: [], source: 'csv', link: null };
-            bySeries.set(key, series);
-          }
-          series.points.push([row.at, row.value]);
-        }
+        batches.push(await rowsOf(file));
       }
-      const all = [...bySeries.values()];
-      for (const s of all) s.points.sort((a, b) => a[0] - b[0]);
-      return all;
+      return seriesOf(batches, service.name, window);
     },
   };
+}
+
+/**
+ * The same source over rows already in memory (read from another layout, e.g. the PetShop
+ * benchmark's wide CSVs): rows are indexed by service once.
+ */
+export function createRowsMetricSource(rows: readonly MetricRow[]): MetricSource {
+  const byService = new Map<string, MetricRow[]>();
+  for (const row of rows) {
+    const list = byService.get(row.service);
+    if (list) list.push(row);
+    else byService.set(row.service, [row]);
+  }
+  return {
+    name: 'csv',
+    async series(service: CatalogService, window: TimeWindow, _stepSeconds: number, signal: AbortSignal): Promise<Series[]> {
+      signal.throwIfAborted();
+      return seriesOf([byService.get(service.name) ?? []], service.name, window);
+    },
+  };
+}
+
+/** The rows of `service` inside `window` (both ends included), one series per metric and label set, oldest first. */
+function seriesOf(batches: readonly (readonly MetricRow[])[], service: string, window: TimeWindow): Series[] {
+  const start = window.start.getTime();
+  const end = window.end.getTime();
+  const bySeries = new Map<string, Series>();
+  for (const rows of batches) {
+    for (const row of rows) {
+      if (row.service !== service || row.at < start || row.at > end) continue;
+      const key = JSON.stringify([row.metric, row.labels]);
+      let series = bySeries.get(key);
+      if (!series) {
+        series = { service, name: row.metric, labels: row.labels, points: [], source: 'csv', link: null };
+        bySeries.set(key, series);
+      }
+      series.points.push([row.at, row.value]);
+    }
+  }
+  const all = [...bySeries.values()];
+  for (const s of all) s.points.sort((a, b) => a[0] - b[0]);
+  return all;
 }
 
 /** Parses one file's text; `label` names it in errors. */

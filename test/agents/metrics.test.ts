@@ -27,6 +27,8 @@ const catalog = parseCatalog(
       { name: 'payments', depends_on: ['payments-db'] },
       { name: 'payments-db' },
       { name: 'inventory' },
+      // Calls a caller of checkout: out of the metrics agent's reach from checkout.
+      { name: 'edge', depends_on: ['frontend'] },
     ],
   },
   tmpdir(),
@@ -91,9 +93,11 @@ const badDeployCsv = () =>
     { service: 'checkout', metric: 'requests', points: values(100, 2) },
     { service: 'payments', metric: 'p99_latency', points: values(0.05, 0.002) },
     { service: 'frontend', metric: 'error_rate', points: values(0.002, 0.0005, { atMs: ONSET + 90_000, to: 0.03 }) },
-    // Two hops from checkout: out of scope even though it shifted first.
+    // Two hops down from checkout (checkout → payments → payments-db): in scope, and it shifted first.
     { service: 'payments-db', metric: 'cpu', points: values(0.3, 0.01, { atMs: ONSET - 60_000, to: 0.95 }) },
-    { service: 'inventory', metric: 'cpu', points: values(0.3, 0.01, { atMs: ONSET - 60_000, to: 0.95 }) },
+    // Not connected to checkout, and a caller of checkout's caller: both out of scope even though they shifted first.
+    { service: 'inventory', metric: 'cpu', points: values(0.3, 0.01, { atMs: ONSET - 90_000, to: 0.95 }) },
+    { service: 'edge', metric: 'error_rate', points: values(0.002, 0.0005, { atMs: ONSET - 90_000, to: 0.05 }) },
   ]);
 
 function assertValidReport(report: AgentReport) {
@@ -107,18 +111,20 @@ function assertValidReport(report: AgentReport) {
 }
 
 describe('metricsAgent.investigate', () => {
-  it('ranks the shifted series of the service and its neighbours and names the earliest onset', async () => {
+  it('ranks the shifted series of the service, everything it depends on and their callers, and names the earliest onset', async () => {
     const report = await metricsAgent.investigate(context([createCsvMetricSource([badDeployCsv()])]));
     assertValidReport(report);
     assert.equal(report.status, 'ok');
-    assert.equal(report.onset, '2024-03-01T10:04:30.000Z');
-    // ranked by size; the earliest onset is marked by onsetRank 1
+    // payments-db is two hops down (checkout → payments → payments-db) and moved first
+    assert.equal(report.onset, '2024-03-01T10:03:00.000Z');
+    // ranked by size; the earliest onset is marked by onsetRank 1; inventory and edge are out of reach
     assert.deepEqual(
       report.evidence.map((e) => [e.id, e.summary, e.at, e.values.onsetRank]),
       [
-        ['metrics-1', 'checkout p99_latency 0.2 → 1.4 (+600%, z=81) from 10:05:00', '2024-03-01T10:05:00.000Z', 2],
-        ['metrics-2', 'checkout error_rate 0.004 → 0.079 (+1875%, z=51) from 10:04:30', '2024-03-01T10:04:30.000Z', 1],
-        ['metrics-3', 'frontend error_rate 0.002 → 0.03 (+1400%, z=38) from 10:05:30', '2024-03-01T10:05:30.000Z', 3],
+        ['metrics-1', 'checkout p99_latency 0.2 → 1.4 (+600%, z=81) from 10:05:00', '2024-03-01T10:05:00.000Z', 3],
+        ['metrics-2', 'checkout error_rate 0.004 → 0.079 (+1875%, z=51) from 10:04:30', '2024-03-01T10:04:30.000Z', 2],
+        ['metrics-3', 'payments-db cpu 0.3 → 0.95 (+217%, z=44) from 10:03:00', '2024-03-01T10:03:00.000Z', 1],
+        ['metrics-4', 'frontend error_rate 0.002 → 0.03 (+1400%, z=38) from 10:05:30', '2024-03-01T10:05:30.000Z', 4],
       ],
     );
     const errors = report.evidence[1]!;
@@ -140,12 +146,13 @@ describe('metricsAgent.investigate', () => {
       [
         ['checkout', 'latency_regression', ['metrics-1']],
         ['checkout', 'error_surge', ['metrics-2']],
-        ['frontend', 'error_surge', ['metrics-3']],
+        ['payments-db', 'resource_exhaustion', ['metrics-3']],
+        ['frontend', 'error_surge', ['metrics-4']],
       ],
     );
-    assert.match(report.hypotheses[1]!.cause, /^checkout: errors surged, checkout error_rate 0\.004 → 0\.079 .*; the earliest metric onset$/);
+    assert.match(report.hypotheses[2]!.cause, /^payments-db: resource saturation, payments-db cpu 0\.3 → 0\.95 .*; the earliest metric onset$/);
     assert.ok(report.hypotheses.every((h) => h.confidence > 0.5 && h.confidence <= 0.95));
-    assert.equal(report.summary, '3 of 5 series shifted in checkout, frontend; largest: checkout p99_latency 0.2 → 1.4 (+600%, z=81) from 10:05:00; earliest onset: checkout error_rate at 10:04:30.');
+    assert.equal(report.summary, '4 of 6 series shifted in checkout, payments-db, frontend; largest: checkout p99_latency 0.2 → 1.4 (+600%, z=81) from 10:05:00; earliest onset: payments-db cpu at 10:03:00.');
   });
 
   it('also looks around every alerting service', async () => {
@@ -168,7 +175,7 @@ describe('metricsAgent.investigate', () => {
     assert.equal(report.status, 'no_signal');
     assert.equal(report.onset, null);
     assert.deepEqual(report.evidence, []);
-    assert.equal(report.summary, 'No metric shifted (|z| ≥ 4 against a 60 min baseline) for checkout, payments, frontend: 2 series (1 series had too little data).');
+    assert.equal(report.summary, 'No metric shifted (|z| ≥ 4 against a 60 min baseline) for checkout, payments, payments-db, frontend: 2 series (1 series had too little data).');
   });
 
   it('says so when there is no service to look at', async () => {
@@ -185,7 +192,7 @@ describe('metricsAgent.investigate', () => {
     };
     const report = await metricsAgent.investigate(context([flaky]));
     assertValidReport(report);
-    assert.deepEqual(report.evidence.map((e) => e.service), ['checkout', 'checkout']);
+    assert.deepEqual(report.evidence.map((e) => e.service), ['checkout', 'checkout', 'payments-db']);
     assert.match(report.summary, /\(failed: frontend via prometheus: bad_data: parse error\)\.$/);
   });
 

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
   anomalyStrength,
+  correlation,
   isSignificant,
   levelShiftStart,
   mad,
@@ -168,5 +169,27 @@ describe('anomalyStrength', () => {
   it('damps small relative moves; a move from zero is not damped', () => {
     close(anomalyStrength(withZ(12, 0.03)), (1 - Math.exp(-10 / 7)) * 0.56);
     close(anomalyStrength(withZ(12, null)), 1 - Math.exp(-10 / 7));
+  });
+});
+
+describe('correlation', () => {
+  it('is 1 for series that move together, −1 for mirror images, over the shared timestamps only', () => {
+    close(correlation(timed([1, 2, 3, 4]), timed([10, 20, 30, 40]))!, 1);
+    close(correlation(timed([1, 2, 3, 4]), timed([4, 3, 2, 1]))!, -1);
+    // b has an extra point at the end and a gap; only t = 0, 15 s, 30 s are shared
+    const b = [{ t: 0, v: 1 }, { t: 15_000, v: 3 }, { t: 30_000, v: 2 }, { t: 60_000, v: 100 }];
+    close(correlation(timed([1, 2, 3, 999]), b)!, 0.5);
+  });
+
+  it('matches the textbook value on a small case', () => {
+    // x = 1..5, y = 2, 4, 5, 4, 5: Sxy = 6, Sxx = 10, Syy = 6 → r = 6 / √60
+    close(correlation(timed([1, 2, 3, 4, 5]), timed([2, 4, 5, 4, 5]))!, 6 / Math.sqrt(60));
+  });
+
+  it('is null with fewer than three shared finite points or a constant side', () => {
+    assert.equal(correlation(timed([1, 2]), timed([1, 2])), null);
+    assert.equal(correlation(timed([1, Number.NaN, 3, 4]), timed([1, 2, Number.NaN, 4])), null);
+    assert.equal(correlation(timed([5, 5, 5]), timed([1, 2, 3])), null);
+    assert.equal(correlation(timed([1, 2, 3]), timed([1, 2, 3], 15_000, 1)), null, 'no timestamps in common');
   });
 });
