@@ -165,7 +165,9 @@ type Mined = {
  * the agent's error.
  */
 async function mine(ctx: AgentContext, services: CatalogService[]): Promise<Mined> {
-  const miner = createTemplateMiner();
+  // No eviction within one run: the run keeps counts per template id anyway, so an evicted
+  // template's lines would come back under a new id and look new. The lines read bound it.
+  const miner = createTemplateMiner({ maxTemplates: Number.POSITIVE_INFINITY });
   const stats = new Map<string, TemplateStats>();
   const lines: Record<Window, number> = { baseline: 0, incident: 0 };
   const sourceNames = new Set<string>();

@@ -40,6 +40,8 @@ type Scored = {
   incident: TimedValue[];
   /** Correlation with the alert's own series over the incident window; null when there is none to compare with. */
   tracksAlert: number | null;
+  /** How well the move accounts for the alert's (`fitToAlert`); 1 when the alert names no series. */
+  fit: number;
 };
 
 /** 15 s, 30 s or 60 s, whichever keeps the span within ~300 points; coarser for very long spans. */
@@ -177,7 +179,7 @@ function scoreAll(all: Series[], boundary: number, baselineStart: number): { sco
     // The level had already moved when the window began: the shift predates this incident's onset.
     const preexisting = s.changePointMs !== null && s.changePointMs === incident.find((p) => Number.isFinite(p.v))?.t;
     const strength = preexisting ? Math.min(PREEXISTING_MAX_STRENGTH, strengthOf(series.name, s)) : strengthOf(series.name, s);
-    scored.push({ series, score: s, strength, kind: kindFor(series.name, s.direction), label: labels.get(series) ?? series.name, preexisting, incident, tracksAlert: null });
+    scored.push({ series, score: s, strength, kind: kindFor(series.name, s.direction), label: labels.get(series) ?? series.name, preexisting, incident, tracksAlert: null, fit: 1 });
   }
   return { scored, insufficient };
 }
@@ -193,8 +195,12 @@ function strengthOf(metric: string, score: SeriesScore): number {
   return anomalyStrength({ ...score, relChange: failures === 0 ? null : -score.absDelta / failures });
 }
 
-/** How well a series' move accounts for the alert's: ((1 + r) / 2)², 1 when there is nothing to compare with. */
-export const fitToAlert = (r: number | null): number => (r === null ? 1 : ((1 + r) / 2) ** 2);
+/**
+ * How well a series' move accounts for the alert's: ((1 + r) / 2)². A series that cannot be
+ * compared (too few shared points, or flat in the window) is neither credited nor ruled out:
+ * it fits as a series with r = 0.5 would.
+ */
+export const fitToAlert = (r: number | null): number => ((1 + (r ?? 0.5)) / 2) ** 2;
 
 const byRank = (a: Scored, b: Scored) =>
   b.strength - a.strength || Math.abs(b.score.z) - Math.abs(a.score.z) || a.series.service.localeCompare(b.series.service) || a.label.localeCompare(b.label);
@@ -251,7 +257,7 @@ function hypotheses(evidence: { scored: Scored; id: string }[], significant: Sco
       cause: `${service}: ${CAUSE[best.kind]}, ${describe(best)}${first}`,
       service,
       kind: best.kind,
-      confidence: Math.min(0.95, best.strength * CONFIDENCE_FACTOR * fitToAlert(best.tracksAlert) + BREADTH_BONUS * breadth),
+      confidence: Math.min(0.95, best.strength * CONFIDENCE_FACTOR * best.fit + BREADTH_BONUS * breadth),
       evidenceIds: items.map((e) => e.id),
     });
   }
@@ -301,7 +307,12 @@ export const metricsAgent: Agent = {
     if (focus) {
       // The alert's own series sets the shape a cause must share.
       const alertSeries = scored.filter((s) => alerting.includes(s.series.service)).sort(byRank)[0];
-      if (alertSeries) for (const s of significant) s.tracksAlert = s === alertSeries ? 1 : correlation(s.incident, alertSeries.incident);
+      if (alertSeries) {
+        for (const s of significant) {
+          s.tracksAlert = s === alertSeries ? 1 : correlation(s.incident, alertSeries.incident);
+          s.fit = fitToAlert(s.tracksAlert);
+        }
+      }
     }
 
     const fresh = significant.filter((s) => !s.preexisting);

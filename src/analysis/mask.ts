@@ -101,7 +101,7 @@ function mayHoldVariable(token: string): boolean {
 
 const WINDOWS_PATH = /^([("'[]*)[A-Za-z]:\\\S*?([)"'\],;]*)$/;
 
-export function maskToken(token: string): string {
+function maskToken(token: string): string {
   if (!mayHoldVariable(token)) return token;
   const windows = WINDOWS_PATH.exec(token);
   if (windows) return `${windows[1]}${WILDCARD}${windows[2]}`;
@@ -168,7 +168,7 @@ function isSign(s: string, i: number): boolean {
  * digits (`blk_-695…`, `ffff3000`, `J12`), or has a digit right after `_` (`blk_1`, `rdd_2_0`). One digit inside a word
  * (`SOCKS5`, `ext4`, `tty2`) is more often part of a name.
  */
-export function isVariablePart(part: string): boolean {
+function isVariablePart(part: string): boolean {
   if (KEYWORDS.has(part.toLowerCase())) return true;
   let digits = 0;
   for (let i = 0; i < part.length; i++) {

@@ -8,13 +8,13 @@ import { WILDCARD } from './mask.ts';
 
 /**
  * Shares of the template's and of the line's plain words the alignment must pair up. The
- * template's is high, so a template is never stretched over a line that drops its words; the
+ * template's is high, so a template is not stretched over a line that drops its words; the
  * line's is lower, because an optional aside brings words of its own (`(1.0 KB)`).
  */
-export const TEMPLATE_WORDS_SHARED = 0.9;
-export const LINE_WORDS_SHARED = 0.6;
+const TEMPLATE_WORDS_SHARED = 0.8;
+const LINE_WORDS_SHARED = 0.6;
 /** Longer lines are not aligned (the table is quadratic). */
-export const SPAN_MAX_TOKENS = 64;
+const SPAN_MAX_TOKENS = 64;
 
 const hasVariable = (token: string): boolean => token.includes(WILDCARD);
 

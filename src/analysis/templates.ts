@@ -50,12 +50,23 @@ type Cluster = {
   wild: number;
   /** Null once the template spans token counts: it then lives only in its family. */
   leaf: TreeNode | null;
-  family: Cluster[] | null;
+  family: string | undefined;
   evicted: boolean;
 };
 
+/** A family's templates: those still in a leaf, and those that span token counts (scanned first). */
+type Family = { fixed: Cluster[]; stretched: Cluster[] };
+
 /** A leaf's templates, plus an index used once the leaf is crowded (see `candidatesIn`). */
-type TreeNode = { children: Map<string, TreeNode>; clusters: Cluster[]; byToken: Map<string, Set<Cluster>>[]; variableAt: Set<Cluster>[] };
+type TreeNode = {
+  children: Map<string, TreeNode>;
+  clusters: Cluster[];
+  byToken: Map<string, Set<Cluster>>[];
+  variableAt: Set<Cluster>[];
+  /** For pruning emptied branches: the parent (null at the token-count level) and the key it holds this node under. */
+  parent: TreeNode | null;
+  key: string | number;
+};
 
 /** Up to this many templates a leaf is scanned in full; beyond, only the index's candidates. */
 const LINEAR_SCAN_MAX = 16;
@@ -72,9 +83,9 @@ const isVariable = (token: string): boolean => token === WILDCARD;
 /** Holds a variable somewhere (`<*>`, `uid=<*>`): not a plain word. */
 const hasVariable = (token: string): boolean => token.includes(WILDCARD);
 
-function childOf<K>(children: Map<K, TreeNode>, key: K): TreeNode {
+function childOf<K extends string | number>(children: Map<K, TreeNode>, key: K, parent: TreeNode | null): TreeNode {
   let child = children.get(key);
-  if (!child) children.set(key, (child = { children: new Map(), clusters: [], byToken: [], variableAt: [] }));
+  if (!child) children.set(key, (child = { children: new Map(), clusters: [], byToken: [], variableAt: [], parent, key }));
   return child;
 }
 
@@ -91,16 +102,16 @@ export function createTemplateMiner(options: TemplateMinerOptions = {}): Templat
   let created = 0;
   let cache = new Map<string, Cluster>();
   /** Templates by their first word (see `familyKey`), for matching across token counts. */
-  const families = new Map<string, Cluster[]>();
+  const families = new Map<string, Family>();
 
   const leafFor = (tokens: string[]): TreeNode => {
-    let node: TreeNode = childOf(byLength, tokens.length);
+    let node: TreeNode = childOf(byLength, tokens.length, null);
     const levels = Math.min(depth, tokens.length);
     for (let i = 0; i < levels; i++) {
       const token = tokens[i]!;
       const key = hasVariable(token) ? WILDCARD : token;
       // A full node sends further distinct tokens to its `<*>` child.
-      node = childOf(node.children, node.children.has(key) || node.children.size < maxChildren ? key : WILDCARD);
+      node = childOf(node.children, node.children.has(key) || node.children.size < maxChildren ? key : WILDCARD, node);
     }
     return node;
   };
@@ -112,34 +123,60 @@ export function createTemplateMiner(options: TemplateMinerOptions = {}): Templat
     byId.delete(oldest.id);
     oldest.evicted = true;
     leave(oldest);
-    oldest.family?.splice(oldest.family.indexOf(oldest), 1);
+    const family = oldest.family === undefined ? undefined : families.get(oldest.family);
+    if (!family) return;
+    for (const list of [family.fixed, family.stretched]) if (list.includes(oldest)) list.splice(list.indexOf(oldest), 1);
+    if (family.fixed.length + family.stretched.length === 0) families.delete(oldest.family!);
   };
 
-  /** Takes a template out of its leaf: on eviction, or once it spans token counts. */
+  /** Takes a template out of its leaf, pruning branches left empty: on eviction, or once it spans token counts. */
   const leave = (cluster: Cluster) => {
     const leaf = cluster.leaf;
     if (!leaf) return;
     leaf.clusters.splice(leaf.clusters.indexOf(cluster), 1);
     unindex(leaf, cluster);
     cluster.leaf = null;
+    let node: TreeNode | null = leaf;
+    while (node && node.clusters.length === 0 && node.children.size === 0) {
+      if (node.parent) node.parent.children.delete(node.key as string);
+      else byLength.delete(node.key as number);
+      node = node.parent;
+    }
   };
 
-  /** The best family member the line aligns with across token counts, generalised to cover it. */
-  const matchAcross = (tokens: string[], family: Cluster[] | undefined): Cluster | undefined => {
+  const enter = (cluster: Cluster, leaf: TreeNode) => {
+    cluster.leaf = leaf;
+    leaf.clusters.push(cluster);
+    index(leaf, cluster);
+  };
+
+  /**
+   * The family member the line aligns with, generalised to cover it: spanning templates first,
+   * then the newest ones in other leaves (a word where the line has a variable among the routing
+   * tokens sends the line to another leaf). A result of the same token count goes back into the
+   * tree; a longer or shorter one spans token counts and lives in the family only.
+   */
+  const matchAcross = (tokens: string[], leaf: TreeNode, family: Family | undefined): Cluster | undefined => {
     if (!family) return undefined;
-    // The newest members first: recent events are the likeliest to recur.
-    for (let k = family.length - 1, tried = 0; k >= 0 && tried < FAMILY_SCAN; k--, tried++) {
-      const c = family[k]!;
-      if (c.leaf && c.tokens.length === tokens.length) continue; // already compared in its leaf
-      const merged = alignAcross(c.tokens, tokens);
-      if (!merged) continue;
-      if (merged.length !== c.tokens.length || merged.some((t, i) => t !== c.tokens[i])) {
+    for (const list of [family.stretched, family.fixed]) {
+      for (let k = list.length - 1, tried = 0; k >= 0 && tried < FAMILY_SCAN; k--, tried++) {
+        const c = list[k]!;
+        if (c.leaf === leaf) continue; // already compared in this leaf
+        const merged = alignAcross(c.tokens, tokens);
+        if (!merged) continue;
+        if (merged.length === c.tokens.length && merged.every((t, i) => t === c.tokens[i])) return c;
+        const positional = c.leaf !== null && merged.length === c.tokens.length && merged.length === tokens.length;
         leave(c);
         c.tokens = merged;
         c.wild = merged.filter(isVariable).length;
         c.text = merged.join(' ');
+        if (positional) enter(c, leafFor(merged));
+        else if (list === family.fixed) {
+          list.splice(k, 1);
+          family.stretched.push(c);
+        }
+        return c;
       }
-      return c;
     }
     return undefined;
   };
@@ -156,19 +193,18 @@ export function createTemplateMiner(options: TemplateMinerOptions = {}): Templat
         unindex(leaf, cluster);
         if (generalise(cluster, tokens)) cluster.text = cluster.tokens.join(' ');
         index(leaf, cluster);
-      } else if (!(cluster = matchAcross(tokens, family === undefined ? undefined : families.get(family)))) {
+      } else if (!(cluster = matchAcross(tokens, leaf, family === undefined ? undefined : families.get(family)))) {
         if (recency.size >= maxTemplates) evictLeastRecent();
         const seq = ++created;
-        let members: Cluster[] | null = null;
+        cluster = { id: `T${seq}`, seq, tokens: tokens.slice(), text: key, count: 0, wild: tokens.filter(isVariable).length, leaf: null, family, evicted: false };
         if (family !== undefined) {
-          members = families.get(family) ?? [];
-          families.set(family, members);
+          let members = families.get(family);
+          if (!members) families.set(family, (members = { fixed: [], stretched: [] }));
+          members.fixed.push(cluster);
         }
-        cluster = { id: `T${seq}`, seq, tokens: tokens.slice(), text: key, count: 0, wild: tokens.filter(isVariable).length, leaf, family: members, evicted: false };
-        members?.push(cluster);
         byId.set(cluster.id, cluster);
-        leaf.clusters.push(cluster);
-        index(leaf, cluster);
+        // Eviction may have pruned the leaf found above.
+        enter(cluster, leafFor(tokens));
       }
       if (cache.size >= cacheSize) cache = new Map();
       cache.set(key, cluster);
@@ -190,7 +226,15 @@ export function createTemplateMiner(options: TemplateMinerOptions = {}): Templat
 }
 
 function unindex(leaf: TreeNode, cluster: Cluster): void {
-  cluster.tokens.forEach((token, pos) => (hasVariable(token) ? leaf.variableAt[pos]?.delete(cluster) : leaf.byToken[pos]?.get(token)?.delete(cluster)));
+  cluster.tokens.forEach((token, pos) => {
+    if (hasVariable(token)) {
+      leaf.variableAt[pos]?.delete(cluster);
+      return;
+    }
+    const set = leaf.byToken[pos]?.get(token);
+    set?.delete(cluster);
+    if (set?.size === 0) leaf.byToken[pos]!.delete(token);
+  });
 }
 
 /**

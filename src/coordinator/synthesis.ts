@@ -7,8 +7,8 @@
  *   when anomalies on the same service follow a change;
  * - temporal: a change just before onset, or the service whose anomaly started first among the
  *   services linked to it through the graph (an unrelated anomaly that began earlier says nothing);
- * - graph: 0.5 when one of the service's dependencies is anomalous, so a symptom never outranks
- *   the fault it depends on. A root-most service accounts for the anomaly on itself and on the
+ * - graph: half the credit of the best root-most anomalous dependency when the service has one,
+ *   so a symptom never outranks the fault it depends on. A root-most service accounts for the anomaly on itself and on the
  *   services that depend on it (a fault shows in its callers); each unit of anomaly (an anomalous
  *   service, weighted by its strongest signal) it leaves unexplained beyond what the best
  *   root-most candidate leaves halves its credit: 0.5^excess. One fault that explains everything
@@ -130,7 +130,9 @@ export function rankCauses(findings: Finding[], catalog: Catalog, onset: Date): 
 
     const anomalousDeps = [...anomalous].filter((s) => s !== c.service && dependsOnTransitively(catalog, c.service, s));
     const rootMost = isRootMost(c.service);
-    const graph = rootMost ? Math.pow(0.5, unexplained(c.service) - leastUnexplained) : 0.5;
+    // A symptom gets half the credit of the best root-most fault it depends on, so it never outranks it.
+    const rootCredit = (service: string) => Math.pow(0.5, unexplained(service) - leastUnexplained);
+    const graph = rootMost ? rootCredit(c.service) : 0.5 * Math.max(0, ...anomalousDeps.filter(isRootMost).map(rootCredit));
     if (rootMost) why.push(`${origins.has(c.service) ? 'named as the origin by the dependency walk' : 'no anomalous dependency: root-most'}; accounts for ${Math.round(explainedShare(catalog, anomalyOf, c.service) * 100)}% of the anomaly`);
     else why.push(`depends on anomalous ${anomalousDeps.join(', ')}: likely a symptom`);
 

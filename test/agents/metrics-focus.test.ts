@@ -170,8 +170,8 @@ describe('metrics agent helpers', () => {
     assert.deepEqual(focusOf([alert({ metric: 'availability' })]), { metric: 'availability', statistic: null });
   });
 
-  it('fitToAlert is ((1 + r) / 2)², and 1 when there is no alert series to compare with', () => {
-    assert.deepEqual([fitToAlert(1), fitToAlert(0), fitToAlert(-1), fitToAlert(null)], [1, 0.25, 0, 1]);
+  it('fitToAlert is ((1 + r) / 2)², and that of r = 0.5 for a series that cannot be compared', () => {
+    assert.deepEqual([fitToAlert(1), fitToAlert(0), fitToAlert(-1), fitToAlert(null)], [1, 0.25, 0, 0.5625]);
     assert.ok(Math.abs(fitToAlert(0.6) - 0.64) < 1e-12);
   });
 });

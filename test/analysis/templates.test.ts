@@ -1,9 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { normalise } from '../../src/analysis/mask.ts';
 import { mergeTokens } from '../../src/analysis/merge.ts';
 import { alignAcross } from '../../src/analysis/spans.ts';
 import { createTemplateMiner, MAX_TOKENS, maskLine, WILDCARD } from '../../src/analysis/templates.ts';
+
+// A collection before each heap reading, so the cap test measures what is retained.
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
 
 describe('maskLine', () => {
   const cases: [string, string][] = [
@@ -248,5 +254,42 @@ describe('createTemplateMiner', () => {
     assert.equal(m.templates().length, 500);
     // The newest templates are the ones kept.
     assert.equal(m.templates().at(-1)!.template, `${word(19_999)} ${word(19_999 * 7 + 1)} happened after <*> ms`);
+  });
+
+  it('merges a word with a variable even among the routing tokens', () => {
+    const m = createTemplateMiner();
+    const word = m.add('user alice logged in from web console now');
+    const number = m.add('user 42 logged in from web console now');
+    assert.equal(number.templateId, word.templateId);
+    assert.equal(number.template, 'user <*> logged in from web console now');
+    // The generalised template is back in the tree: the next word goes straight to it.
+    assert.equal(m.add('user bob logged in from web console now').templateId, word.templateId);
+    assert.equal(m.size, 1);
+  });
+
+  it('finds a template spanning token counts however many newer ones share its first word', () => {
+    const m = createTemplateMiner();
+    const plain = m.add('conn close, 0 bytes sent');
+    assert.equal(m.add('conn close, 10 bytes (1 KB) sent').templateId, plain.templateId);
+    for (let i = 0; i < 40; i++) m.add(`conn w${String.fromCharCode(97 + (i % 26))}${String.fromCharCode(97 + Math.floor(i / 26))} thing here ${i}`);
+    const later = m.add('conn close, 99 bytes (via proxy 7) sent');
+    assert.equal(later.templateId, plain.templateId);
+    assert.equal(later.template, 'conn close, <*> bytes <*> sent');
+  });
+
+  it('frees the branches and families of evicted templates', () => {
+    const m = createTemplateMiner({ maxTemplates: 10, cacheSize: 100 });
+    const word = (i: number) => i.toString(26).replace(/\d/g, (d) => 'qrstuvwxyz'[Number(d)]!);
+    const heap = () => {
+      gc();
+      return process.memoryUsage().heapUsed;
+    };
+    for (let i = 0; i < 2_000; i++) m.add(`${word(i)} ${word(i + 9_000)} ${'x'.repeat(i % 50)} event ${i}`);
+    const settled = heap();
+    for (let i = 2_000; i < 60_000; i++) m.add(`${word(i)} ${word(i + 90_000)} ${'x'.repeat(i % 50)} event ${i}`);
+    assert.equal(m.size, 10);
+    // 58,000 more distinct templates, each with its own branch and family, leave no trace beyond the cap.
+    const grown = heap() - settled;
+    assert.ok(grown < 4_000_000, `heap grew by ${grown} bytes`);
   });
 });

@@ -27,6 +27,22 @@ function metrics(anomalies: [string, number, number][], kind: HypothesisKind = '
 }
 
 describe('rankCauses: the graph component', () => {
+  test('a symptom never outranks the fault it depends on, even when a bigger independent fault lowers that fault’s credit', () => {
+    // api explains itself and its two callers; batch-client → batch is a second, smaller story.
+    const twoStories = parseCatalog(
+      { services: [{ name: 'web', depends_on: ['api'] }, { name: 'api-client', depends_on: ['api'] }, { name: 'api' }, { name: 'batch-client', depends_on: ['batch'] }, { name: 'batch' }] },
+      '.',
+    );
+    const ranked = rankCauses([metrics([['web', 0.9, 0], ['api-client', 0.9, 0], ['api', 0.9, 0], ['batch', 0.9, 0], ['batch-client', 0.9, 0]])], twoStories, ONSET);
+    const graphOf = Object.fromEntries(ranked.map((c) => [c.service, c.breakdown.graph]));
+    // batch leaves 2.7 unexplained against api's 1.8: 0.5^0.9; its caller gets half of that.
+    assert.equal(graphOf.batch, 0.536);
+    assert.equal(graphOf['batch-client'], 0.268);
+    const position = (service: string) => ranked.findIndex((c) => c.service === service);
+    assert.ok(position('batch') < position('batch-client'), ranked.map((c) => c.service).join(' > '));
+    assert.equal(ranked[0]!.service, 'api');
+  });
+
   test('of two root-most services, the one whose fault also explains another caller’s anomaly ranks first', () => {
     const ranked = rankCauses([metrics([['web', 0.9, 0], ['lb', 0.9, 0], ['api', 0.9, 0], ['api-client', 0.9, 0]])], catalog, ONSET);
     assert.deepEqual(ranked.map((c) => [c.service, c.breakdown.graph]), [
