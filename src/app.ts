@@ -96,6 +96,7 @@ export async function startBot(configured: Config, options: StartOptions = {}): 
     const client = createSlackClient(botToken!, apiUrl, log, slackFetch);
     const startupClient = createStartupClient(botToken!, apiUrl, log, slackFetch);
     let lastDelivery: number | null = null;
+    let drainerStarted: number | null = null;
     config = { ...config, slack: { ...config.slack, channel: await resolveChannel(startupClient, config.slack.channel) } };
     const outbox = outboxRepo(db);
     const drainer = new OutboxDrainer({
@@ -205,8 +206,9 @@ export async function startBot(configured: Config, options: StartOptions = {}): 
     const probeClient = createProbeClient(botToken!, apiUrl, log, slackFetch);
     const readiness = readinessProbe({
       db,
-      outbox: () => dbState.outbox(),
+      outbox: (nowMs) => dbState.outbox(nowMs),
       lastDelivery: () => lastDelivery,
+      drainerStarted: () => drainerStarted,
       slack: slackStatus,
       probeSlack: () => probeClient.auth.test(),
       outboxStuckSeconds: config.metrics.outboxStuckSeconds,
@@ -231,6 +233,7 @@ export async function startBot(configured: Config, options: StartOptions = {}): 
         })
       : null;
     drainer.start();
+    drainerStarted = Date.now();
     digester.start();
     log.info(`incident-crew listening on ${url} (${config.mode} mode)${metricsUrl ? `; metrics on ${metricsUrl}/metrics` : ''}`);
 

@@ -2,11 +2,13 @@
  * The bot's own Prometheus metrics, in one Registry per bot (never prom-client's global one), so
  * several bots in one process (tests, benchmarks) keep separate counts. Labels are bounded: sources,
  * agents, kinds and Slack methods come from code or config, never incident ids or free text.
+ * prom-client's process and Node.js metrics describe the process, not a bot: they are collected
+ * once per process, in a registry every bot's scrape merges with its own.
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Severity } from '../artifacts.ts';
 
-export const PREFIX = 'incident_crew_';
+const PREFIX = 'incident_crew_';
 
 /** Why an alert delivery was refused: the error codes the ingest routes answer with, nothing else. */
 export const REJECT_REASONS = ['unauthorized', 'invalid_input', 'payload_too_large', 'internal_error'] as const;
@@ -17,16 +19,32 @@ export type DeliveryOutcome = 'accepted' | 'duplicate' | 'ignored' | 'rejected';
 /** What the gauges read from the database at scrape time. */
 export type StateReaders = {
   openIncidents(): Partial<Record<Severity, number>>;
-  outbox(): { pending: number; oldestPendingSeconds: number | null };
+  /** `nowMs` (epoch ms, default now) is what the oldest message's age is measured against. */
+  outbox(nowMs?: number): { pending: number; oldestPendingSeconds: number | null };
 };
 
 const SEVERITIES: readonly Severity[] = ['sev1', 'sev2', 'sev3', 'sev4'];
 
 export type BotMetrics = ReturnType<typeof createBotMetrics>;
 
+let processRegistry: Registry | null = null;
+
+/**
+ * The process and Node.js metrics, collected on first use and kept for the life of the process:
+ * collectDefaultMetrics starts a GC observer and an event-loop-delay monitor that are never released,
+ * so calling it once per bot would leak one of each per bot.
+ */
+function processMetrics(): Registry {
+  if (!processRegistry) {
+    processRegistry = new Registry();
+    collectDefaultMetrics({ register: processRegistry });
+  }
+  return processRegistry;
+}
+
 export function createBotMetrics(options: { defaultMetrics?: boolean } = {}) {
   const registry = new Registry();
-  if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry });
+  const shared = (options.defaultMetrics ?? true) ? processMetrics() : null;
   const registers = [registry];
   let readers: StateReaders | null = null;
   /** A closed or broken database must not break the scrape: its gauges are left out (or NaN without labels), and /readyz says why. */
@@ -155,9 +173,9 @@ export function createBotMetrics(options: { defaultMetrics?: boolean } = {}) {
     readState(r: StateReaders): void {
       readers = r;
     },
-    /** The exposition text for GET /metrics. */
+    /** The exposition text for GET /metrics: this bot's metrics, and the process's unless defaultMetrics was false. */
     scrape(): Promise<string> {
-      return registry.metrics();
+      return (shared ? Registry.merge([shared, registry]) : registry).metrics();
     },
   };
   return metrics;

@@ -1,6 +1,8 @@
 /**
  * GET /readyz: the bot can do its job. The database takes a write (rolled back), the outbox is
  * draining rather than stuck, and Slack was reached recently (or answers auth.test now).
+ * It is for dashboards, alerts and deploy gates, not for routing alerts: during a Slack outage the
+ * alert port must keep taking alerts, which the outbox holds until Slack is back.
  */
 import type { Db } from '../db/connection.ts';
 import type { StateReaders } from './botMetrics.ts';
@@ -12,8 +14,10 @@ export type Readiness = { ready: boolean; checks: { database: Check; outbox: Che
 export type ReadinessDeps = {
   db: Db;
   outbox: StateReaders['outbox'];
-  /** When the drainer last delivered a message (epoch ms), null if never. */
+  /** When the drainer last delivered a message (epoch ms), null if it has not since it started. */
   lastDelivery: () => number | null;
+  /** When the drainer started (epoch ms), null if it has not. */
+  drainerStarted: () => number | null;
   slack: SlackStatus;
   /** Calls auth.test; its outcome lands in `slack` through the instrumented fetch. */
   probeSlack: () => Promise<unknown>;
@@ -24,25 +28,37 @@ export type ReadinessDeps = {
 
 export function readinessProbe(d: ReadinessDeps): () => Promise<Readiness> {
   const now = d.now ?? Date.now;
-  let probing: Promise<void> | null = null;
-  // Concurrent /readyz requests share one auth.test.
-  const probe = () =>
-    (probing ??= d
-      .probeSlack()
-      .then(
-        () => undefined,
-        () => undefined,
-      )
-      .finally(() => {
-        probing = null;
-      }));
+  const freshMs = d.slackFreshSeconds * 1000;
+  /** One auth.test shared by concurrent /readyz requests: when it started, and its error if it threw. */
+  let probing: { startedAt: number; done: Promise<string | null> } | null = null;
+  const probe = () => {
+    if (probing) return probing;
+    const started = {
+      startedAt: now(),
+      done: d
+        .probeSlack()
+        .then(
+          () => null,
+          (err: unknown) => (err instanceof Error ? err.message : String(err)),
+        )
+        .finally(() => {
+          probing = null;
+        }),
+    };
+    probing = started;
+    return started;
+  };
 
   const slack = async (): Promise<Check> => {
     const seen = d.slack.last();
-    if (!seen || !seen.reachable || now() - seen.at > d.slackFreshSeconds * 1000) await probe();
+    if (seen?.reachable && now() - seen.at <= freshMs) return { ok: true, detail: `reachable (${seen.detail})` };
+    const { startedAt, done } = probe();
+    const error = await done;
+    // The probe can fail before any request is made (nothing recorded): the stale outcome seen before it proves nothing.
     const last = d.slack.last();
-    if (!last) return { ok: false, detail: 'no Slack call has completed' };
-    return { ok: last.reachable, detail: last.reachable ? `reachable (${last.detail})` : `unreachable: ${last.detail}` };
+    const current = last && (last.at >= startedAt || now() - last.at <= freshMs) ? last : null;
+    if (!current) return { ok: false, detail: `unreachable: auth.test did not reach Slack${error ? `: ${error}` : ''}` };
+    return { ok: current.reachable, detail: current.reachable ? `reachable (${current.detail})` : `unreachable: ${current.detail}` };
   };
 
   return async () => {
@@ -77,7 +93,7 @@ export function databaseWritable(db: Db): Check {
 function outboxDraining(d: ReadinessDeps, nowMs: number): Check {
   let state: ReturnType<ReadinessDeps['outbox']>;
   try {
-    state = d.outbox();
+    state = d.outbox(nowMs);
   } catch (err) {
     return { ok: false, detail: `unreadable: ${(err as Error).message}` };
   }
@@ -85,9 +101,14 @@ function outboxDraining(d: ReadinessDeps, nowMs: number): Check {
   if (pending === 0) return { ok: true, detail: 'empty' };
   const limit = d.outboxStuckSeconds;
   const last = d.lastDelivery();
-  const sinceDelivery = last === null ? null : (nowMs - last) / 1000;
-  const facts = `${pending} pending, oldest ${Math.round(oldest ?? 0)} s, ${sinceDelivery === null ? 'nothing delivered yet' : `last delivery ${Math.round(sinceDelivery)} s ago`}`;
+  const started = d.drainerStarted();
+  // Progress is measured from the last delivery, else from the drainer's start: a backlog left by
+  // a previous process is not stuck until this one has had outboxStuckSeconds to move it.
+  const since = last ?? started;
+  const idle = since === null ? null : Math.round((nowMs - since) / 1000);
+  const progress = last !== null ? `last delivery ${idle} s ago` : started !== null ? `nothing delivered since the drainer started ${idle} s ago` : 'the drainer has not started';
+  const facts = `${pending} pending, oldest ${Math.round(oldest ?? 0)} s, ${progress}`;
   // A long queue that is moving (a storm paced at Slack's rate) is fine; one that is not moving is not.
-  const moving = (oldest ?? 0) < limit || (sinceDelivery !== null && sinceDelivery < limit);
+  const moving = (oldest ?? 0) < limit || (since !== null && nowMs - since < limit * 1000);
   return { ok: moving, detail: moving ? `draining: ${facts}` : `stuck: ${facts}` };
 }

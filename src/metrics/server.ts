@@ -16,7 +16,7 @@ export type MetricsServerOptions = {
 export function createMetricsServer({ metrics, readiness, health, log }: MetricsServerOptions): Server {
   return createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0]!;
-    if (req.method !== 'GET' && req.method !== 'HEAD') return sendJson(res, 405, { ok: false, error: 'method_not_allowed' }, { allow: 'GET' });
+    if (req.method !== 'GET' && req.method !== 'HEAD') return sendJson(res, 405, { ok: false, error: 'method_not_allowed' }, { allow: 'GET, HEAD' });
     const reply = async () => {
       if (path === '/healthz') return sendJson(res, 200, { ok: true, ...health() });
       if (path === '/readyz') {

@@ -47,12 +47,15 @@ export function instrumentedSlackFetch(metrics: BotMetrics, status: SlackStatus,
     }
     if (res.status === 429) {
       metrics.slackRateLimited.inc({ method });
+      // Reachable, only limited: the outbox waits the limit out.
       status.record(true, `${method}: rate limited`);
       return res;
     }
+    // The Web API answers 200 (ok true or false) or 429; anything else (a 404 from a wrong
+    // slack.apiUrl, a proxy's 502) means the API was not reached.
     if (res.status !== 200) {
       metrics.slackErrors.inc({ method, type: 'http' });
-      status.record(res.status < 500, `${method}: HTTP ${res.status}`);
+      status.record(false, `${method}: HTTP ${res.status}`);
       return res;
     }
     const error = await platformError(res);

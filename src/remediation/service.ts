@@ -230,21 +230,21 @@ export class Remediation {
     const p = this.d.proposals.get(proposalId)!;
     const action = this.catalogAction(p.service, p.action)!;
     const started = new Date().toISOString();
-    const running = this.d.incidents.transact((tx) => {
+    // Counts and log lines follow the commit: a rolled-back transaction leaves none behind.
+    const begun = this.d.incidents.transact((tx): 'running' | 'refused' | null => {
       if (!this.d.proposals.autonomySwitch().enabled) {
-        if (this.d.proposals.transition(p.id, ['approved'], 'failed', { finishedAt: started, reason: 'autonomy was switched off before it started', outcome: { ok: false, summary: 'not run: autonomy was switched off before it started', output: '', durationMs: 0 } })) {
-          tx.audit({ actor: 'system', type: 'action.refused', incidentId: p.incidentId, payload: { proposalId: p.id, problems: ['autonomy switched off'] } });
-          this.refreshCard(tx, p.conclusionId);
-          this.counted(p, 'refused');
-        }
-        return false;
+        if (!this.d.proposals.transition(p.id, ['approved'], 'failed', { finishedAt: started, reason: 'autonomy was switched off before it started', outcome: { ok: false, summary: 'not run: autonomy was switched off before it started', output: '', durationMs: 0 } })) return null;
+        tx.audit({ actor: 'system', type: 'action.refused', incidentId: p.incidentId, payload: { proposalId: p.id, problems: ['autonomy switched off'] } });
+        this.refreshCard(tx, p.conclusionId);
+        return 'refused';
       }
-      if (!this.d.proposals.transition(p.id, ['approved'], 'running', { startedAt: started })) return false;
+      if (!this.d.proposals.transition(p.id, ['approved'], 'running', { startedAt: started })) return null;
       tx.audit({ actor: p.decidedBy ?? 'unknown', type: 'action.started', incidentId: p.incidentId, payload: { proposalId: p.id, action: p.action, service: p.service, kind: p.kind, values: p.values, preview: p.preview, provenance: p.provenance } });
       this.refreshCard(tx, p.conclusionId);
-      return true;
+      return 'running';
     });
-    if (!running) return;
+    if (begun === 'refused') this.counted(p, 'refused');
+    if (begun !== 'running') return;
     const log = this.d.log.forIncident(p.incidentId);
     log.info(`action ${p.action} on ${p.service} (proposal ${p.id}) started`);
     let outcome: Outcome;
@@ -256,19 +256,18 @@ export class Remediation {
       outcome = { ok: false, summary: `it failed: ${(err as Error).message}`.slice(0, 300), output: '', durationMs: Date.now() - Date.parse(started) };
     }
     if (this.shutdown.signal.aborted) return this.markUnknown(p, 'the bot stopped while it ran');
-    this.d.incidents.transact((tx) => {
-      const state = outcome.ok ? 'succeeded' : 'failed';
-      if (!this.d.proposals.transition(p.id, ['running'], state, { finishedAt: new Date().toISOString(), outcome })) {
-        log.warn(`proposal ${p.id} finished (${state}: ${outcome.summary}) but was no longer running; the outcome is logged only`);
-        return;
-      }
-      this.counted(p, state);
-      log.info(`action ${p.action} on ${p.service} (proposal ${p.id}) ${state} in ${outcome.durationMs} ms`);
+    const state = outcome.ok ? 'succeeded' : 'failed';
+    const recorded = this.d.incidents.transact((tx) => {
+      if (!this.d.proposals.transition(p.id, ['running'], state, { finishedAt: new Date().toISOString(), outcome })) return false;
       tx.audit({ actor: p.decidedBy ?? 'unknown', type: `action.${state}`, incidentId: p.incidentId, payload: { proposalId: p.id, summary: outcome.summary, durationMs: outcome.durationMs, status: outcome.status ?? null, exitCode: outcome.exitCode ?? null } });
       const done = this.d.proposals.get(p.id)!;
       tx.reply(p.incidentId, actionOutcomeReply(done, p.decidedBy === ACTOR_POLICY));
       this.refreshCard(tx, p.conclusionId);
+      return true;
     });
+    if (!recorded) return log.warn(`proposal ${p.id} finished (${state}: ${outcome.summary}) but was no longer running; the outcome is logged only`);
+    this.counted(p, state);
+    log.info(`action ${p.action} on ${p.service} (proposal ${p.id}) ${state} in ${outcome.durationMs} ms`);
   }
 
   /** At start-up: an action that was running (or approved but not started) when the bot stopped is never re-run. */
@@ -277,14 +276,16 @@ export class Remediation {
   }
 
   private markUnknown(p: Proposal, reason: string): void {
-    this.d.incidents.transact((tx) => {
-      if (!this.d.proposals.transition(p.id, ['running', 'approved'], 'unknown', { finishedAt: new Date().toISOString(), reason })) return;
-      this.counted(p, 'unknown');
-      this.d.log.forIncident(p.incidentId).warn(`action ${p.action} on ${p.service} (proposal ${p.id}): ${reason}; its outcome is unknown`);
+    const marked = this.d.incidents.transact((tx) => {
+      if (!this.d.proposals.transition(p.id, ['running', 'approved'], 'unknown', { finishedAt: new Date().toISOString(), reason })) return false;
       tx.audit({ actor: 'system', type: 'action.unknown', incidentId: p.incidentId, payload: { proposalId: p.id, was: p.state, reason } });
       tx.reply(p.incidentId, { text: `⚠️ ${escapeMrkdwn(p.title)}: ${reason}. Its outcome is unknown and it will not be re-run: please verify by hand.` });
       this.refreshCard(tx, p.conclusionId);
+      return true;
     });
+    if (!marked) return;
+    this.counted(p, 'unknown');
+    this.d.log.forIncident(p.incidentId).warn(`action ${p.action} on ${p.service} (proposal ${p.id}): ${reason}; its outcome is unknown`);
   }
 
   /** Proposals whose time is up lose their buttons. */

@@ -6,6 +6,7 @@ import { dirname, join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { Agent } from '../../agents/types.ts';
 import type { HypothesisKind } from '../../src/artifacts.ts';
+import { createLogger, type Logger } from '../../src/log.ts';
 import { sample, scrape, startStack, tempDbPath, waitFor } from '../helpers/stack.ts';
 
 /** Believes the incident title, "<kind> <service>": one strong hypothesis. */
@@ -22,18 +23,17 @@ const believer: Agent = {
   },
 };
 
-describe('action execution metrics', () => {
-  it('automatic low-risk actions are counted by kind and outcome', async () => {
-    // A stand-in for CI: /ok/… succeeds, /fail/… answers 500.
-    const ci = createServer((req, res) => {
-      req.resume();
-      res.writeHead(req.url?.startsWith('/ok/') ? 200 : 500, { 'content-type': 'application/json' }).end('{}');
-    });
-    await new Promise<void>((r) => ci.listen(0, '127.0.0.1', r));
-    const ciUrl = `http://127.0.0.1:${(ci.address() as AddressInfo).port}`;
-    const dbPath = tempDbPath();
-    const catalog = join(dirname(dbPath), 'catalog.yaml');
-    writeFileSync(catalog, `
+/** A stand-in for CI (/ok/… succeeds, /fail/… answers 500), and a bot whose catalog restarts cart (ok) and shop (fails) automatically. */
+async function stackWithCi(options: { log?: Logger } = {}) {
+  const ci = createServer((req, res) => {
+    req.resume();
+    res.writeHead(req.url?.startsWith('/ok/') ? 200 : 500, { 'content-type': 'application/json' }).end('{}');
+  });
+  await new Promise<void>((r) => ci.listen(0, '127.0.0.1', r));
+  const ciUrl = `http://127.0.0.1:${(ci.address() as AddressInfo).port}`;
+  const dbPath = tempDbPath();
+  const catalog = join(dirname(dbPath), 'catalog.yaml');
+  writeFileSync(catalog, `
 services:
   - name: cart
     actions:
@@ -42,15 +42,29 @@ services:
     actions:
       - { name: restart, title: Restart shop, remedies: [error_surge], risk: low, kind: webhook, params: { url: "${ciUrl}/fail/{{service}}", body: {} } }
 `);
-    const s = await startStack({
-      agents: [believer],
-      dbPath,
-      config: {
-        catalog: { path: catalog },
-        investigation: { tiers: { sev1: ['believer'], sev2: ['believer'], sev3: ['believer'], sev4: ['believer'] } },
-        remediation: { autonomy: { low: 'auto' }, cooldownMinutes: 0 },
-      },
-    });
+  const s = await startStack({
+    ...options,
+    agents: [believer],
+    dbPath,
+    config: {
+      catalog: { path: catalog },
+      investigation: { tiers: { sev1: ['believer'], sev2: ['believer'], sev3: ['believer'], sev4: ['believer'] } },
+      remediation: { autonomy: { low: 'auto' }, cooldownMinutes: 0 },
+    },
+  });
+  return {
+    ...s,
+    async stop() {
+      await s.stop();
+      ci.closeAllConnections();
+      await new Promise((r) => ci.close(r));
+    },
+  };
+}
+
+describe('action execution metrics', () => {
+  it('automatic low-risk actions are counted by kind and outcome', async () => {
+    const s = await stackWithCi();
     try {
       const ok = s.bot.incidents.declare({ title: 'error_surge cart', severity: 'sev2', userId: 'U0ALICE' });
       const failing = s.bot.incidents.declare({ title: 'error_surge shop', severity: 'sev2', userId: 'U0ALICE' });
@@ -64,8 +78,36 @@ services:
       assert.equal(sample(text, 'incident_crew_action_executions_total', { kind: 'webhook', outcome: 'refused' }), undefined);
     } finally {
       await s.stop();
-      ci.closeAllConnections();
-      await new Promise((r) => ci.close(r));
+    }
+  });
+
+  it('an outcome whose transaction rolls back is neither counted nor logged', async () => {
+    const lines: string[] = [];
+    const s = await stackWithCi({ log: createLogger('info', 'test', (l) => lines.push(l)) });
+    const { proposals } = s.bot;
+    const get = proposals.get;
+    let rolledBack = false;
+    // The outcome is written, then a later step of the same transaction fails: nothing of it may remain.
+    proposals.get = (id) => {
+      const p = get(id);
+      if (p?.state !== 'succeeded') return p;
+      rolledBack = true;
+      throw new Error('disk full after the outcome was written');
+    };
+    try {
+      const incident = s.bot.incidents.declare({ title: 'error_surge cart', severity: 'sev2', userId: 'U0ALICE' });
+      await waitFor(() => rolledBack, 'the outcome transaction');
+      await s.bot.remediation.idle();
+      assert.deepEqual(proposals.forIncident(incident.id).map((p) => p.state), ['running'], 'the outcome was rolled back');
+      const text = await scrape(s.bot);
+      assert.equal(sample(text, 'incident_crew_action_executions_total', { kind: 'webhook', outcome: 'succeeded' }), undefined);
+      const messages = lines.map((l) => (JSON.parse(l) as { msg: string }).msg);
+      assert.ok(messages.includes('action restart on cart (proposal 1) started'), JSON.stringify(messages));
+      assert.equal(messages.filter((m) => / succeeded in \d+ ms$/.test(m)).length, 0, 'no line for an outcome that was not recorded');
+      assert.ok(messages.some((m) => m.startsWith('action execution: Error: disk full after the outcome was written')));
+    } finally {
+      proposals.get = get;
+      await s.stop();
     }
   });
 });

@@ -58,6 +58,11 @@ describe('the bot’s own metrics', () => {
     assert.equal(health.status, 200);
     assert.deepEqual(await health.json(), { ok: true, mode: 'http', outbox: { pending: 0, failed: 0, oldestPendingSeconds: null } });
     assert.equal((await fetch(`${s.bot.metricsUrl}/alerts/alertmanager`)).status, 404, 'alerts are not taken on the private port');
+    const head = await fetch(`${s.bot.metricsUrl}/metrics`, { method: 'HEAD' });
+    assert.deepEqual([head.status, await head.text()], [200, ''], 'HEAD is served, without a body');
+    const post = await fetch(`${s.bot.metricsUrl}/metrics`, { method: 'POST', body: '' });
+    assert.deepEqual([post.status, post.headers.get('allow')], [405, 'GET, HEAD']);
+    await post.body?.cancel();
     assert.equal((await fetch(`${s.bot.url}/metrics`)).status, 404, 'metrics are not on the public port');
   });
 
@@ -200,7 +205,7 @@ describe('/readyz', () => {
         return r.body.failing?.includes('outbox') ? r : null;
       }, 'the outbox to count as stuck');
       assert.deepEqual(stuck.body.failing, ['outbox', 'slack']);
-      assert.match(stuck.body.checks.outbox.detail, /^stuck: 1 pending, oldest \d+ s, nothing delivered yet$/);
+      assert.match(stuck.body.checks.outbox.detail, /^stuck: 1 pending, oldest \d+ s, nothing delivered since the drainer started \d+ s ago$/);
 
       await s.workspace.start();
       await waitFor(async () => (await readyz(s)).status === 200, 'ready once Slack is back and the outbox drained');

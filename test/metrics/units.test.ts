@@ -1,26 +1,42 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import type { monitorEventLoopDelay } from 'node:perf_hooks';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import { loadConfig } from '../../src/config.ts';
-import { openDb } from '../../src/db/connection.ts';
+import { type Db, openDb } from '../../src/db/connection.ts';
 import { migrate } from '../../src/db/migrate.ts';
 import { createLogger } from '../../src/log.ts';
 import { createBotMetrics } from '../../src/metrics/botMetrics.ts';
-import { databaseWritable, readinessProbe } from '../../src/metrics/readiness.ts';
-import { methodOf, SlackStatus } from '../../src/metrics/slack.ts';
+import { databaseWritable, type ReadinessDeps, readinessProbe } from '../../src/metrics/readiness.ts';
+import { instrumentedSlackFetch, methodOf, SlackStatus } from '../../src/metrics/slack.ts';
 import { sample } from '../helpers/stack.ts';
 
+const tempDirs: string[] = [];
+const dbs: Db[] = [];
+after(() => {
+  for (const db of dbs) if (db.open) db.close();
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+});
+
+const tempDir = (prefix: string) => {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  tempDirs.push(dir);
+  return dir;
+};
+
 const migratedDb = () => {
-  const db = openDb(join(mkdtempSync(join(tmpdir(), 'incident-crew-metrics-')), 'm.db'));
+  const db = openDb(join(tempDir('incident-crew-metrics-'), 'm.db'));
+  dbs.push(db);
   migrate(db);
   return db;
 };
 
 describe('metrics config', () => {
   /** An empty YAML file: independent of any ./incident-crew.yaml in the cwd. */
-  const empty = join(mkdtempSync(join(tmpdir(), 'incident-crew-metrics-config-')), 'empty.yaml');
+  const empty = join(tempDir('incident-crew-metrics-config-'), 'empty.yaml');
   writeFileSync(empty, '');
 
   it('defaults to a separate private port, and reads the environment', () => {
@@ -51,6 +67,37 @@ describe('one registry per bot', () => {
     pending = 0;
     assert.equal(sample(await a.scrape(), 'incident_crew_outbox_pending_messages'), 0);
     assert.equal(sample(await b.scrape(), 'incident_crew_alert_deliveries_total', { source: 'generic', outcome: 'accepted' }), undefined);
+  });
+
+  it("process and Node.js metrics are collected once per process, outside each bot's registry, and every bot's scrape has them", async () => {
+    // collectDefaultMetrics starts an event-loop-delay monitor (and a GC observer) that is never released: count them.
+    const perfHooks = createRequire(import.meta.url)('node:perf_hooks') as { monitorEventLoopDelay: typeof monitorEventLoopDelay };
+    const original = perfHooks.monitorEventLoopDelay;
+    let monitors = 0;
+    perfHooks.monitorEventLoopDelay = (options) => {
+      monitors++;
+      return original(options);
+    };
+    try {
+      const a = createBotMetrics();
+      const b = createBotMetrics();
+      a.alertDeliveries.inc({ source: 'generic', outcome: 'accepted' });
+      const [first, second] = [await a.scrape(), await b.scrape()];
+      createBotMetrics();
+      assert.match(await a.scrape(), /^process_cpu_user_seconds_total \d/m, 'a second scrape merges again');
+      assert.equal(monitors, 1, 'one monitor for the process, however many bots');
+      for (const text of [first, second]) {
+        assert.match(text, /^process_cpu_user_seconds_total \d/m);
+        assert.match(text, /^# TYPE nodejs_eventloop_lag_seconds gauge$/m);
+        assert.match(text, /^# TYPE incident_crew_alert_deliveries_total counter$/m);
+      }
+      assert.equal(sample(first, 'incident_crew_alert_deliveries_total', { source: 'generic', outcome: 'accepted' }), 1);
+      assert.equal(sample(second, 'incident_crew_alert_deliveries_total', { source: 'generic', outcome: 'accepted' }), undefined);
+      assert.equal(a.registry.getSingleMetric('process_cpu_user_seconds_total'), undefined, "not in the bot's own registry");
+      assert.doesNotMatch(await createBotMetrics({ defaultMetrics: false }).scrape(), /process_cpu_user_seconds_total/);
+    } finally {
+      perfHooks.monitorEventLoopDelay = original;
+    }
   });
 
   it('a database that cannot be read leaves its gauges out instead of failing the scrape', async () => {
@@ -93,11 +140,17 @@ describe('readiness checks', () => {
     slack.record(true, 'chat.postMessage: ok', now);
     let outbox = { pending: 40, oldestPendingSeconds: 400 };
     let lastDelivery: number | null = now - 5_000;
+    let readAt: number | undefined;
     const probe = readinessProbe({
-      db, slack, outbox: () => outbox, lastDelivery: () => lastDelivery, probeSlack: async () => assert.fail('Slack was reached recently'),
+      db, slack, lastDelivery: () => lastDelivery, drainerStarted: () => now - 3_600_000, probeSlack: async () => assert.fail('Slack was reached recently'),
+      outbox: (nowMs) => {
+        readAt = nowMs;
+        return outbox;
+      },
       outboxStuckSeconds: 300, slackFreshSeconds: 30, now: () => now,
     });
     assert.deepEqual((await probe()).checks.outbox, { ok: true, detail: 'draining: 40 pending, oldest 400 s, last delivery 5 s ago' });
+    assert.equal(readAt, now, "the outbox's age is measured on the probe's clock");
     lastDelivery = now - 301_000;
     const stuck = await probe();
     assert.equal(stuck.ready, false);
@@ -108,6 +161,31 @@ describe('readiness checks', () => {
     assert.deepEqual((await probe()).checks.outbox, { ok: true, detail: 'empty' });
   });
 
+  it('a backlog left by a previous process is not stuck until the drainer has had outboxStuckSeconds to move it', async () => {
+    const db = migratedDb();
+    const slack = new SlackStatus();
+    const now = 1_000_000_000;
+    slack.record(true, 'chat.postMessage: ok', now);
+    let lastDelivery: number | null = null;
+    let drainerStarted: number | null = now - 10_000;
+    const probe = readinessProbe({
+      db, slack, outbox: () => ({ pending: 40, oldestPendingSeconds: 3_600 }), lastDelivery: () => lastDelivery, drainerStarted: () => drainerStarted,
+      probeSlack: async () => assert.fail('Slack was reached recently'), outboxStuckSeconds: 300, slackFreshSeconds: 30, now: () => now,
+    });
+    const restarted = await probe();
+    assert.equal(restarted.ready, true);
+    assert.deepEqual(restarted.checks.outbox, { ok: true, detail: 'draining: 40 pending, oldest 3600 s, nothing delivered since the drainer started 10 s ago' });
+    drainerStarted = now - 299_000;
+    assert.equal((await probe()).checks.outbox.ok, true, 'within outboxStuckSeconds of the start');
+    drainerStarted = now - 301_000;
+    assert.deepEqual((await probe()).checks.outbox, { ok: false, detail: 'stuck: 40 pending, oldest 3600 s, nothing delivered since the drainer started 301 s ago' });
+    lastDelivery = now - 2_000;
+    assert.deepEqual((await probe()).checks.outbox, { ok: true, detail: 'draining: 40 pending, oldest 3600 s, last delivery 2 s ago' });
+    lastDelivery = null;
+    drainerStarted = null;
+    assert.deepEqual((await probe()).checks.outbox, { ok: false, detail: 'stuck: 40 pending, oldest 3600 s, the drainer has not started' });
+  });
+
   it('Slack: a recent success is trusted; otherwise one auth.test is shared by concurrent probes', async () => {
     const db = migratedDb();
     const slack = new SlackStatus();
@@ -115,7 +193,7 @@ describe('readiness checks', () => {
     let probes = 0;
     let answer: (reachable: boolean) => void = () => {};
     const probe = readinessProbe({
-      db, slack, outbox: () => ({ pending: 0, oldestPendingSeconds: null }), lastDelivery: () => null,
+      db, slack, outbox: () => ({ pending: 0, oldestPendingSeconds: null }), lastDelivery: () => null, drainerStarted: () => null,
       probeSlack: () => {
         probes++;
         return new Promise<void>((resolve) => {
@@ -143,6 +221,70 @@ describe('readiness checks', () => {
     now += 29_000;
     assert.equal((await probe()).ready, true);
     assert.equal(probes, 2, 'a success within slackFreshSeconds is trusted');
+  });
+
+  it('Slack: a stale success is not trusted when the probe never reached Slack', async () => {
+    const slack = new SlackStatus();
+    const now = 1_000_000_000;
+    let probeSlack: ReadinessDeps['probeSlack'] = async () => {
+      throw new Error('fetch failed before sending: invalid URL');
+    };
+    const probe = readinessProbe({
+      db: migratedDb(), slack, outbox: () => ({ pending: 0, oldestPendingSeconds: null }), lastDelivery: () => null, drainerStarted: () => null,
+      probeSlack: () => probeSlack(), outboxStuckSeconds: 300, slackFreshSeconds: 30, now: () => now,
+    });
+    const nothingYet = await probe();
+    assert.deepEqual(nothingYet.checks.slack, { ok: false, detail: 'unreachable: auth.test did not reach Slack: fetch failed before sending: invalid URL' });
+    slack.record(true, 'chat.postMessage: ok', now - 31_000);
+    const stale = await probe();
+    assert.equal(stale.ready, false);
+    assert.deepEqual(stale.checks.slack, { ok: false, detail: 'unreachable: auth.test did not reach Slack: fetch failed before sending: invalid URL' });
+    probeSlack = async () => undefined;
+    assert.deepEqual((await probe()).checks.slack, { ok: false, detail: 'unreachable: auth.test did not reach Slack' }, 'a probe that records nothing proves nothing');
+    probeSlack = async () => slack.record(true, 'auth.test: ok', now);
+    assert.deepEqual((await probe()).checks.slack, { ok: true, detail: 'reachable (auth.test: ok)' });
+  });
+});
+
+describe('Slack reachability, as the instrumented fetch records it', () => {
+  const answers: Record<string, () => Response> = {
+    ok: () => Response.json({ ok: true }),
+    channel_not_found: () => Response.json({ ok: false, error: 'channel_not_found' }),
+    invalid_auth: () => Response.json({ ok: false, error: 'invalid_auth' }),
+    limited: () => new Response('', { status: 429, headers: { 'retry-after': '1' } }),
+    not_found: () => new Response('<html>not found</html>', { status: 404, headers: { 'content-type': 'text/html' } }),
+    forbidden: () => new Response('', { status: 403 }),
+    bad_gateway: () => new Response('', { status: 502 }),
+  };
+  const fake = (async (url: string | URL) => {
+    const answer = answers[new URL(String(url)).pathname.split('/')[1]!];
+    if (!answer) throw new TypeError('fetch failed');
+    return answer();
+  }) as typeof fetch;
+
+  it('200 (ok true, or a platform error about the request) and 429 are reachable; auth errors, other statuses and network errors are not', async () => {
+    const metrics = createBotMetrics({ defaultMetrics: false });
+    const status = new SlackStatus();
+    const slackFetch = instrumentedSlackFetch(metrics, status, fake);
+    const outcome = async (answer: string) => {
+      await (slackFetch as unknown as typeof fetch)(`http://127.0.0.1:1/${answer}/api/auth.test`, { method: 'POST' }).catch(() => undefined);
+      const last = status.last()!;
+      return [last.reachable, last.detail];
+    };
+    assert.deepEqual(await outcome('ok'), [true, 'auth.test: ok']);
+    assert.deepEqual(await outcome('channel_not_found'), [true, 'auth.test: channel_not_found']);
+    assert.deepEqual(await outcome('invalid_auth'), [false, 'auth.test: invalid_auth']);
+    assert.deepEqual(await outcome('limited'), [true, 'auth.test: rate limited']);
+    assert.deepEqual(await outcome('not_found'), [false, 'auth.test: HTTP 404']);
+    assert.deepEqual(await outcome('forbidden'), [false, 'auth.test: HTTP 403']);
+    assert.deepEqual(await outcome('bad_gateway'), [false, 'auth.test: HTTP 502']);
+    assert.deepEqual(await outcome('unplugged'), [false, 'auth.test: fetch failed']);
+    const text = await metrics.scrape();
+    assert.equal(sample(text, 'incident_crew_slack_api_calls_total', { method: 'auth.test' }), 8);
+    assert.equal(sample(text, 'incident_crew_slack_api_rate_limited_total', { method: 'auth.test' }), 1);
+    assert.equal(sample(text, 'incident_crew_slack_api_errors_total', { method: 'auth.test', type: 'http' }), 3);
+    assert.equal(sample(text, 'incident_crew_slack_api_errors_total', { method: 'auth.test', type: 'platform' }), 2);
+    assert.equal(sample(text, 'incident_crew_slack_api_errors_total', { method: 'auth.test', type: 'network' }), 1);
   });
 });
 
