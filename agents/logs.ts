@@ -195,7 +195,13 @@ async function mine(ctx: AgentContext, services: CatalogService[]): Promise<Mine
     }
   }
   if (!succeeded && firstError) throw firstError;
-  return { stats, template: (id) => miner.template(id), templates: miner.size, lines, sourceNames, failures };
+  // Templates that merged during the read count as one: re-key their stats by the surviving id.
+  const merged = new Map<string, TemplateStats>();
+  for (const s of stats.values()) {
+    s.templateId = miner.resolve(s.templateId);
+    mergeInto(merged, `${s.service}\u0000${s.level ?? ''}\u0000${s.templateId}`, s);
+  }
+  return { stats: merged, template: (id) => miner.template(id), templates: miner.size, lines, sourceNames, failures };
 }
 
 async function readPair(

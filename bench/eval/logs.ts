@@ -52,13 +52,15 @@ export function readLabelledLines(file: string): LabelledLine[] {
 
 /**
  * Streams the lines through a fresh miner with the agent's default options, then labels each line
- * with its template id and that template's final text (as Drain-style parsers report it).
+ * with its final template (as Drain-style parsers report it): the id, resolved through merges,
+ * and that template's final text.
  */
 export function evaluateLines(lines: readonly LabelledLine[]): SystemResult {
   const started = performance.now();
   const miner = createTemplateMiner();
   const ids = lines.map((l) => miner.add(l.content).templateId);
-  const predictedAll: LineLabel[] = ids.map((id) => ({ group: id, template: miner.template(id)! }));
+  // Each line's final template: the one that absorbed its template, if any.
+  const predictedAll: LineLabel[] = ids.map((id) => miner.resolve(id)).map((id) => ({ group: id, template: miner.template(id)! }));
   const seconds = (performance.now() - started) / 1000;
   const truth: LineLabel[] = [];
   const predicted: LineLabel[] = [];

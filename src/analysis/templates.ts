@@ -7,6 +7,8 @@
  *   are different events); a word and a masked variable do;
  * - a position that does vary is generalised inside the token (`core.<*>`, `<*>:<*>`, `uid=<*>`),
  *   not replaced whole, and the text follows LogHub's template-writing rules;
+ * - a position where templates that otherwise match hold an open set of words is a variable
+ *   after all (user names): they merge, and `resolve` maps the absorbed ids;
  * - the template count is capped, evicting the least recently used.
  */
 import { maskTokens, WILDCARD } from './mask.ts';
@@ -33,6 +35,8 @@ export type TemplateCount = { id: string; template: string; count: number };
 
 export type TemplateMiner = {
   add(line: string): MinedLine;
+  /** The id a template's lines belong to now: templates merge once a position proves variable. */
+  resolve(id: string): string;
   /** Every template kept, in the order they were created. */
   templates(): TemplateCount[];
   template(id: string): string | undefined;
@@ -52,6 +56,10 @@ type Cluster = {
   leaf: TreeNode | null;
   family: string | undefined;
   evicted: boolean;
+  /** Set when another template absorbed this one. */
+  mergedInto: Cluster | null;
+  /** Ids of the templates this one absorbed (their aliases go when it is evicted). */
+  absorbed: string[];
 };
 
 /** A family's templates: those still in a leaf, and those that span token counts (scanned first). */
@@ -72,6 +80,14 @@ type TreeNode = {
 const LINEAR_SCAN_MAX = 16;
 /** Family members a line is aligned with across token counts, newest first. */
 const FAMILY_SCAN = 32;
+/**
+ * Distinct words at one position, in templates that otherwise match, that make the position a
+ * variable. An event type has a few words there (`VM Started`/`Paused`/`Resumed`/`Stopped`);
+ * a variable has an open set (user names).
+ */
+const OPEN_SET = 6;
+/** Leaves with more templates than this are not searched for siblings (the scan is linear). */
+const SIBLING_SCAN_MAX = 256;
 
 /** A line's family: its first plain word among the leading tokens (`<*>:<*> close, …` → `close,`). */
 function familyKey(tokens: string[]): string | undefined {
@@ -103,6 +119,8 @@ export function createTemplateMiner(options: TemplateMinerOptions = {}): Templat
   let cache = new Map<string, Cluster>();
   /** Templates by their first word (see `familyKey`), for matching across token counts. */
   const families = new Map<string, Family>();
+  /** Ids of absorbed templates → the template that absorbed them. */
+  const aliases = new Map<string, Cluster>();
 
   const leafFor = (tokens: string[]): TreeNode => {
     let node: TreeNode = childOf(byLength, tokens.length, null);
@@ -122,11 +140,57 @@ export function createTemplateMiner(options: TemplateMinerOptions = {}): Templat
     recency.delete(oldest);
     byId.delete(oldest.id);
     oldest.evicted = true;
+    for (const id of oldest.absorbed) aliases.delete(id);
     leave(oldest);
-    const family = oldest.family === undefined ? undefined : families.get(oldest.family);
+    dropFromFamily(oldest);
+  };
+
+  const dropFromFamily = (cluster: Cluster) => {
+    const family = cluster.family === undefined ? undefined : families.get(cluster.family);
     if (!family) return;
-    for (const list of [family.fixed, family.stretched]) if (list.includes(oldest)) list.splice(list.indexOf(oldest), 1);
-    if (family.fixed.length + family.stretched.length === 0) families.delete(oldest.family!);
+    for (const list of [family.fixed, family.stretched]) if (list.includes(cluster)) list.splice(list.indexOf(cluster), 1);
+    if (family.fixed.length + family.stretched.length === 0) families.delete(cluster.family!);
+  };
+
+  /**
+   * When the line conflicts with templates in its leaf at one position only, and they hold
+   * `OPEN_SET` distinct words there with the line, the position is a variable: the oldest
+   * template absorbs the others and the line.
+   */
+  const mergeSiblings = (tokens: string[], leaf: TreeNode): Cluster | undefined => {
+    if (leaf.clusters.length + 1 < OPEN_SET || leaf.clusters.length > SIBLING_SCAN_MAX) return undefined;
+    const byPosition = new Map<number, Cluster[]>();
+    for (const c of leaf.clusters) {
+      const p = soleConflict(c.tokens, tokens, threshold);
+      if (p < 0) continue;
+      const list = byPosition.get(p) ?? [];
+      byPosition.set(p, list);
+      list.push(c);
+    }
+    for (const [p, siblings] of byPosition) {
+      if (siblings.length + 1 < OPEN_SET) continue;
+      const [survivor, ...others] = siblings.sort((a, b) => a.seq - b.seq);
+      unindex(leaf, survivor!);
+      survivor!.tokens[p] = WILDCARD;
+      for (const o of others) {
+        generalise(survivor!, o.tokens);
+        survivor!.count += o.count;
+        survivor!.absorbed.push(o.id, ...o.absorbed);
+        for (const id of [o.id, ...o.absorbed]) aliases.set(id, survivor!);
+        o.absorbed = [];
+        o.mergedInto = survivor!;
+        recency.delete(o);
+        byId.delete(o.id);
+        leave(o);
+        dropFromFamily(o);
+      }
+      generalise(survivor!, tokens);
+      survivor!.wild = survivor!.tokens.filter(isVariable).length;
+      survivor!.text = survivor!.tokens.join(' ');
+      index(leaf, survivor!);
+      return survivor;
+    }
+    return undefined;
   };
 
   /** Takes a template out of its leaf, pruning branches left empty: on eviction, or once it spans token counts. */
@@ -185,6 +249,7 @@ export function createTemplateMiner(options: TemplateMinerOptions = {}): Templat
     const tokens = maskTokens(line);
     const key = tokens.join(' ');
     let cluster = cache.get(key);
+    while (cluster?.mergedInto) cluster = cluster.mergedInto;
     if (!cluster || cluster.evicted) {
       const leaf = leafFor(tokens);
       const family = familyKey(tokens);
@@ -193,10 +258,10 @@ export function createTemplateMiner(options: TemplateMinerOptions = {}): Templat
         unindex(leaf, cluster);
         if (generalise(cluster, tokens)) cluster.text = cluster.tokens.join(' ');
         index(leaf, cluster);
-      } else if (!(cluster = matchAcross(tokens, leaf, family === undefined ? undefined : families.get(family)))) {
+      } else if (!(cluster = matchAcross(tokens, leaf, family === undefined ? undefined : families.get(family)) ?? mergeSiblings(tokens, leaf))) {
         if (recency.size >= maxTemplates) evictLeastRecent();
         const seq = ++created;
-        cluster = { id: `T${seq}`, seq, tokens: tokens.slice(), text: key, count: 0, wild: tokens.filter(isVariable).length, leaf: null, family, evicted: false };
+        cluster = { id: `T${seq}`, seq, tokens: tokens.slice(), text: key, count: 0, wild: tokens.filter(isVariable).length, leaf: null, family, evicted: false, mergedInto: null, absorbed: [] };
         if (family !== undefined) {
           let members = families.get(family);
           if (!members) families.set(family, (members = { fixed: [], stretched: [] }));
@@ -217,8 +282,9 @@ export function createTemplateMiner(options: TemplateMinerOptions = {}): Templat
 
   return {
     add,
+    resolve: (id) => aliases.get(id)?.id ?? id,
     templates: () => [...byId.values()].map((c) => ({ id: c.id, template: c.text, count: c.count })),
-    template: (id) => byId.get(id)?.text,
+    template: (id) => byId.get(aliases.get(id)?.id ?? id)?.text,
     get size() {
       return byId.size;
     },
@@ -310,6 +376,28 @@ function bestMatch(candidates: Cluster[], tokens: string[], threshold: number): 
     }
   }
   return best && bestScore >= threshold ? best : undefined;
+}
+
+/**
+ * The one position where the template and the line hold different words, when the rest of the
+ * line matches the template as `bestMatch` requires; -1 otherwise.
+ */
+function soleConflict(t: readonly string[], tokens: readonly string[], threshold: number): number {
+  let conflict = -1;
+  let same = 0;
+  let constants = 0;
+  for (let i = 0; i < t.length; i++) {
+    const a = t[i]!;
+    const b = tokens[i]!;
+    if (isVariable(a)) continue;
+    if (a === b) {
+      same++;
+      constants++;
+    } else if (hasVariable(a) || hasVariable(b)) constants++;
+    else if (conflict >= 0) return -1;
+    else conflict = i;
+  }
+  return conflict >= 0 && (constants === 0 || same / constants >= threshold) ? conflict : -1;
 }
 
 /** Generalises the template's positions that differ from the line; true when the text changed. */

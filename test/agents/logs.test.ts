@@ -227,6 +227,20 @@ describe('logsAgent.investigate', () => {
     assert.deepEqual(report.hypotheses.map((h) => [h.service, h.kind]), [['checkout', 'error_surge']]);
   });
 
+  it('counts a template that absorbed others (an open set of user names) as one', async () => {
+    const users = ['admin', 'oracle', 'guest', 'pi', 'ubuntu', 'deploy', 'postgres', 'ftp'];
+    const lines = [
+      ...steady(),
+      ...every('checkout', 'WARN', ONSET, ONSET + 160 * SEC, 2 * SEC, (i) => `Failed password for ${users[i % users.length]} from 203.0.113.${i % 200} port 22 ssh2`),
+    ];
+    const report = await logsAgent.investigate(context([memorySource(lines)]));
+    assertValid(report);
+    const failed = report.evidence.filter((e) => e.summary.includes('Failed password'));
+    assert.equal(failed.length, 1, report.evidence.map((e) => e.summary).join('\n'));
+    assert.match(failed[0]!.summary, /×80 /);
+    assert.match(failed[0]!.summary, /Failed password for <\*> from <\*> port <\*> ssh2/);
+  });
+
   it('keeps the report small with 10,000 new templates', async () => {
     const word = (i: number) => i.toString(26).replace(/\d/g, (d) => 'qrstuvwxyz'[Number(d)]!);
     const lines = [...steady()];

@@ -292,4 +292,27 @@ describe('createTemplateMiner', () => {
     const grown = heap() - settled;
     assert.ok(grown < 4_000_000, `heap grew by ${grown} bytes`);
   });
+
+  it('makes a position a variable once six templates differ only by the word there, and resolves their ids', () => {
+    const m = createTemplateMiner();
+    const users = ['admin', 'oracle', 'guest', 'pi', 'ubuntu'];
+    const ids = users.map((u) => m.add(`Failed password for ${u} from 10.0.0.1 port 22 ssh2`).templateId);
+    assert.equal(new Set(ids).size, 5);
+    const sixth = m.add('Failed password for deploy from 10.0.0.2 port 22 ssh2');
+    assert.equal(sixth.templateId, ids[0]);
+    assert.equal(sixth.template, 'Failed password for <*> from <*> port <*> ssh2');
+    assert.deepEqual(ids.map((id) => m.resolve(id)), ids.map(() => ids[0]));
+    assert.equal(m.template(ids[3]!), sixth.template);
+    assert.deepEqual(m.templates().map((t) => [t.template, t.count]), [[sixth.template, 6]]);
+    // Absorbed lines come back to the survivor through the cache, and new names join it directly.
+    assert.equal(m.add('Failed password for pi from 10.0.0.1 port 22 ssh2').templateId, ids[0]);
+    assert.equal(m.add('Failed password for mallory from 10.0.0.3 port 22 ssh2').templateId, ids[0]);
+  });
+
+  it('keeps a closed set of words apart: four VM states are four events', () => {
+    const m = createTemplateMiner();
+    const ids = ['Started', 'Paused', 'Resumed', 'Stopped'].flatMap((state) => [1, 2].map((i) => m.add(`[instance: ${i}abc] VM ${state} (Lifecycle Event)`).templateId));
+    assert.equal(new Set(ids).size, 4);
+    assert.equal(m.resolve(ids[0]!), ids[0]);
+  });
 });
