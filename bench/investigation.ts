@@ -17,7 +17,7 @@ export type InvestigationFigures = { scenario: string; paced: boolean; firstCard
 async function once(scenario: string, paced: boolean): Promise<InvestigationFigures> {
   const dir = mkdtempSync(join(tmpdir(), 'incident-crew-bench-'));
   const pacing: ConfigInput = paced ? {} : { slack: { postsPerSecondPerChannel: 10_000 }, local: { port: 0, rateLimitPerSecond: 10_000, rateLimitBurst: 10_000 } };
-  const config = loadConfig({ env: {}, overrides: { database: { path: join(dir, 'bench.db') }, server: { port: 0 }, local: { port: 0, ...pacing.local }, slack: pacing.slack } });
+  const config = loadConfig({ env: {}, overrides: { database: { path: join(dir, 'bench.db') }, server: { port: 0 }, metrics: { enabled: false }, local: { port: 0, ...pacing.local }, slack: pacing.slack } });
   const local = await startLocal(config, silentLogger(), { scenario });
   const seen: { at: number; text: string }[] = [];
   local.workspace.store.on('change', ({ event, data }) => {

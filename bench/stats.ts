@@ -5,5 +5,3 @@ export function summarize(samples: number[]): Summary {
   const at = (q: number) => s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))]!;
   return { n: s.length, median: at(0.5), p99: at(0.99), min: s[0]!, max: s[s.length - 1]! };
 }
-
-export const ms = (x: number) => `${x.toFixed(2)} ms`;

@@ -1,21 +1,19 @@
 /**
  * An alert storm: 10,000 alerts from 100 services in one burst. 20 teams own 5 services each,
  * chained by dependencies, each team with its own channel; every team has one real outage that
- * spans its 5 services (100 alerts per service, 10 per Alertmanager delivery).
+ * spans its 5 services (100 alerts per service, 10 per Alertmanager delivery). 16 connections post
+ * from a worker thread; Slack is the local workspace at its real pace (1 post/s/channel).
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { type Bot, startBot } from '../src/app.ts';
-import { loadConfig } from '../src/config.ts';
-import { LocalWorkspace } from '../src/local/workspace.ts';
-import { silentLogger } from '../src/log.ts';
+import type { Bot } from '../src/app.ts';
+import type { LocalWorkspace } from '../src/local/workspace.ts';
+import { alertmanagerBody } from './alertmanagerPayload.ts';
+import { BENCH_TOKEN, startBenchBot } from './benchBot.ts';
+import { sendFromWorker } from './sender.ts';
 
 export const TEAMS = 20;
 export const SERVICES_PER_TEAM = 5;
 const ALERTS_PER_SERVICE = 100;
 const PER_DELIVERY = 10;
-const TOKEN = 'storm-alert-token-0123456789';
 
 export type StormResult = {
   sent: number;
@@ -30,8 +28,8 @@ export type StormResult = {
   rootPosts: number;
   /** Most posts seen in any one-second window of any channel. */
   maxPostsPerChannelSecond: number;
-  /** Smallest gap between two posts in one channel, in ms. */
-  minPostGapMs: number;
+  /** Smallest gap between two posts in one channel, in ms; null when no channel had two posts. */
+  minPostGapMs: number | null;
 };
 
 function catalogYaml(): string {
@@ -42,23 +40,14 @@ function catalogYaml(): string {
   return `teams:\n${teams}\nservices:\n${services}\n`;
 }
 
+/** Real Alertmanager bodies (bench/alertmanagerPayload.ts); each batch is a group of its own, as a long storm re-grouped. */
 function deliveries(): string[] {
   const out: string[] = [];
-  const start = new Date(Date.now() - 60_000).toISOString();
+  const startsAt = new Date(Date.now() - 60_000).toISOString();
   for (let batch = 0; batch < ALERTS_PER_SERVICE / PER_DELIVERY; batch++) {
     for (let t = 0; t < TEAMS; t++) {
       for (let s = 0; s < SERVICES_PER_TEAM; s++) {
-        const service = `t${t}-s${s}`;
-        const alerts = Array.from({ length: PER_DELIVERY }, (_, i) => ({
-          status: 'firing', labels: { alertname: 'HighErrorRate', service, severity: 'critical', instance: `${service}-pod-${batch * PER_DELIVERY + i}` },
-          annotations: { summary: `errors on ${service}` }, startsAt: start, endsAt: '0001-01-01T00:00:00Z', generatorURL: 'http://prometheus:9090/graph',
-          fingerprint: `${service}-${batch * PER_DELIVERY + i}`,
-        }));
-        out.push(JSON.stringify({
-          version: '4', groupKey: `{}:{alertname="HighErrorRate",service="${service}",batch="${batch}"}`, status: 'firing', receiver: 'incident-crew',
-          groupLabels: { alertname: 'HighErrorRate', service }, commonLabels: { alertname: 'HighErrorRate', service, severity: 'critical' },
-          commonAnnotations: { summary: `errors on ${service}` }, externalURL: 'http://alertmanager:9093', alerts,
-        }));
+        out.push(alertmanagerBody({ service: `t${t}-s${s}`, alerts: PER_DELIVERY, serial: out.length, group: `batch-${batch}`, startsAt }));
       }
     }
   }
@@ -66,29 +55,14 @@ function deliveries(): string[] {
 }
 
 export async function storm(options: { concurrency?: number } = {}): Promise<StormResult & { bot: Bot; workspace: LocalWorkspace; stop(): Promise<void> }> {
-  const dir = mkdtempSync(join(tmpdir(), 'incident-crew-storm-'));
-  writeFileSync(join(dir, 'catalog.yaml'), catalogYaml());
-  const workspace = new LocalWorkspace({ rateLimit: { perSecond: 1, burst: 2 }, log: silentLogger() });
-  for (let t = 0; t < TEAMS; t++) workspace.store.createChannel(`team-${t}`, 'U0ALICE');
-  await workspace.start();
-  const bot = await startBot(
-    loadConfig({
-      env: {},
-      overrides: {
-        mode: 'http',
-        slack: { botToken: workspace.botToken, signingSecret: workspace.signingSecret, apiUrl: workspace.apiUrl },
-        server: { port: 0 },
-        database: { path: join(dir, 'storm.db') },
-        alertmanager: { token: TOKEN },
-        catalog: { path: join(dir, 'catalog.yaml') },
-        // Digests are run explicitly by the caller, so a long drain does not interleave them.
-        correlation: { hops: SERVICES_PER_TEAM - 1, digestSeconds: 3600 },
-        investigation: { enabled: false },
-      },
-    }),
-    { log: silentLogger(), agents: [] },
-  );
-  workspace.requestUrl = `${bot.url}/slack/events`;
+  const bench = await startBenchBot({
+    workspaceRateLimit: { perSecond: 1, burst: 2 },
+    channels: Array.from({ length: TEAMS }, (_, t) => `team-${t}`),
+    catalogYaml: catalogYaml(),
+    // Digests are run explicitly by the caller, so a long drain does not interleave them.
+    overrides: { correlation: { hops: SERVICES_PER_TEAM - 1, digestSeconds: 3600 }, investigation: { enabled: false } },
+  });
+  const { bot, workspace } = bench;
   const posts: { channel: string; at: number; root: boolean }[] = [];
   const seen = new Set<string>();
   workspace.store.on('change', ({ event, data }) => {
@@ -99,20 +73,11 @@ export async function storm(options: { concurrency?: number } = {}): Promise<Sto
   });
 
   const bodies = deliveries();
-  const t0 = performance.now();
-  let next = 0;
-  const worker = async () => {
-    while (next < bodies.length) {
-      const body = bodies[next++]!;
-      const res = await fetch(`${bot.url}/alerts/alertmanager`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` }, body });
-      if (res.status !== 202 && res.status !== 200) throw new Error(`delivery refused: HTTP ${res.status} ${await res.text()}`);
-      await res.arrayBuffer();
-    }
-  };
-  await Promise.all(Array.from({ length: options.concurrency ?? 16 }, worker));
-  const ingestMs = performance.now() - t0;
+  const report = await sendFromWorker({ url: `${bot.url}/alerts/alertmanager`, token: BENCH_TOKEN, bodies, concurrency: options.concurrency ?? 16 });
+  if (report.firstError) throw new Error(`storm: a delivery was refused: ${report.firstError}`);
+  const ingestMs = report.finishedAt - report.startedAt;
   await bot.drainer.idle();
-  const drainMs = performance.now() - t0;
+  const drainMs = performance.timeOrigin + performance.now() - report.startedAt;
 
   const count = (sql: string) => (bot.db.prepare(sql).get() as { n: number }).n;
   const byChannel = new Map<string, number[]>();
@@ -137,13 +102,9 @@ export async function storm(options: { concurrency?: number } = {}): Promise<Sto
     slackCalls: Object.fromEntries(workspace.calls),
     rootPosts: posts.filter((p) => p.root).length,
     maxPostsPerChannelSecond: maxPerSecond,
-    minPostGapMs: Number.isFinite(minGap) ? minGap : 0,
+    minPostGapMs: Number.isFinite(minGap) ? minGap : null,
     bot,
     workspace,
-    async stop() {
-      await bot.stop();
-      await workspace.close();
-      rmSync(dir, { recursive: true, force: true });
-    },
+    stop: () => bench.stop(),
   };
 }

@@ -34,20 +34,30 @@ export function alertsRepo(db: Db) {
   const insert = db.prepare(`INSERT INTO alerts (incident_id, delivery_id, source, fingerprint, status, name, service, severity, labels, annotations, starts_at, ends_at, generator_url, received_at, updated_at, last_seen_at, acknowledged_by)
     VALUES (@incidentId, @deliveryId, @source, @fingerprint, @status, @name, @service, @severity, @labels, @annotations, @startsAt, @endsAt, @generatorUrl, @now, @now, @now, @acknowledgedBy)`);
   const update = db.prepare('UPDATE alerts SET status = @status, ends_at = @endsAt, annotations = @annotations, delivery_id = @deliveryId, updated_at = @now, last_seen_at = @now WHERE id = @id');
-  const latest = db.prepare('SELECT * FROM alerts WHERE source = ? AND fingerprint = ? ORDER BY id DESC LIMIT 1');
+  // `= +?` in hot lookups that ORDER BY … LIMIT: with a bare `?` the bundled SQLite re-prepared
+  // these statements whenever the parameter was bound, which better-sqlite3 does on every call
+  // (and then rebuilds its row factory): 5-60 µs a call instead of 1-3. Unary plus changes no value
+  // or affinity, and the same index is used. Measured in bench/PROFILES.md.
+  const latest = db.prepare('SELECT * FROM alerts WHERE source = +? AND fingerprint = +? ORDER BY id DESC LIMIT 1');
   const seenAgain = db.prepare('UPDATE alerts SET repeat_count = repeat_count + 1, last_seen_at = ?, delivery_id = ? WHERE id = ?');
   const acknowledge = db.prepare('UPDATE alerts SET acknowledged_by = ?, updated_at = ?, last_seen_at = ? WHERE id = ?');
   const changedSince = db.prepare('SELECT * FROM alerts WHERE incident_id = ? AND updated_at > ? ORDER BY id');
   const services = db.prepare('SELECT DISTINCT service FROM alerts WHERE incident_id = ? AND service IS NOT NULL');
   // Open incidents with each service they hold and when it last alerted: what a new alert may join.
+  // Walks the partial index of open incidents, so resolved history never makes it slower.
   const openActivity = db.prepare(`SELECT s.incident_id AS incidentId, s.service AS service, s.last_seen_at AS lastSeen
-    FROM incident_services s JOIN incidents i ON i.id = s.incident_id WHERE i.status <> 'resolved'`);
+    FROM incidents i INDEXED BY incidents_open_group CROSS JOIN incident_services s ON s.incident_id = i.id WHERE i.status <> 'resolved'`);
+  const holdsService = db.prepare('SELECT 1 FROM incident_services WHERE incident_id = ? AND service = ?');
   const touchService = db.prepare(`INSERT INTO incident_services (incident_id, service, last_seen_at) VALUES (?, ?, ?)
     ON CONFLICT (incident_id, service) DO UPDATE SET last_seen_at = excluded.last_seen_at`);
-  const summary = db.prepare(`SELECT annotations FROM alerts WHERE incident_id = ? ORDER BY (status = 'firing') DESC, id LIMIT 1`);
+  // Two index lookups (incident_id, status) and (incident_id): never a sort of the incident's alerts.
+  const firstFiring = db.prepare(`SELECT annotations FROM alerts WHERE incident_id = +? AND status = 'firing' ORDER BY id LIMIT 1`);
+  const firstAny = db.prepare('SELECT annotations FROM alerts WHERE incident_id = +? ORDER BY id LIMIT 1');
   const byId = db.prepare('SELECT * FROM alerts WHERE id = ?');
   const byIncident = db.prepare('SELECT * FROM alerts WHERE incident_id = ? ORDER BY id');
-  const counts = db.prepare(`SELECT COALESCE(SUM(status = 'firing'), 0) AS firing, COALESCE(SUM(status = 'resolved'), 0) AS resolved FROM alerts WHERE incident_id = ?`);
+  // Two counts over the (incident_id, status) index: about three times faster than one SUM over every row.
+  const counts = db.prepare(`SELECT (SELECT COUNT(*) FROM alerts WHERE incident_id = @id AND status = 'firing') AS firing,
+    (SELECT COUNT(*) FROM alerts WHERE incident_id = @id AND status = 'resolved') AS resolved`);
 
   return {
     /** Stores a raw webhook body once; a repeat of the same key returns the first row. */
@@ -62,13 +72,19 @@ export function alertsRepo(db: Db) {
       return r && toAlert(r);
     },
     insert(incidentId: number, deliveryId: number, a: AlertInput, now: string): Alert {
-      const id = Number(insert.run({ ...a, incidentId, deliveryId, now, acknowledgedBy: a.acknowledgedBy ?? null, labels: JSON.stringify(a.labels), annotations: JSON.stringify(a.annotations) }).lastInsertRowid);
+      const acknowledgedBy = a.acknowledgedBy ?? null;
+      const id = Number(insert.run({ ...a, incidentId, deliveryId, now, acknowledgedBy, labels: JSON.stringify(a.labels), annotations: JSON.stringify(a.annotations) }).lastInsertRowid);
       if (a.service) touchService.run(incidentId, a.service, now);
-      return toAlert(byId.get(id) as Row);
+      // The row just written, without reading it back (a storm inserts thousands a second).
+      return {
+        source: a.source, fingerprint: a.fingerprint, status: a.status, name: a.name, service: a.service, severity: a.severity,
+        labels: a.labels, annotations: a.annotations, startsAt: a.startsAt, endsAt: a.endsAt, generatorUrl: a.generatorUrl, acknowledgedBy,
+        id, incidentId, receivedAt: now, updatedAt: now, repeatCount: 1, lastSeenAt: now,
+      };
     },
     /** The line the root message quotes: a firing alert's summary (or description), else a resolved one's. */
     summaryOf(incidentId: number): string | null {
-      const r = summary.get(incidentId) as { annotations: string } | undefined;
+      const r = (firstFiring.get(incidentId) ?? firstAny.get(incidentId)) as { annotations: string } | undefined;
       const a = r ? (JSON.parse(r.annotations) as Record<string, string>) : {};
       return a.summary ?? a.description ?? null;
     },
@@ -108,7 +124,11 @@ export function alertsRepo(db: Db) {
       return (byIncident.all(incidentId) as Row[]).map(toAlert);
     },
     counts(incidentId: number): AlertCounts {
-      return counts.get(incidentId) as AlertCounts;
+      return counts.get({ id: incidentId }) as AlertCounts;
+    },
+    /** Whether the incident already holds an alert of this service. */
+    holdsService(incidentId: number, service: string): boolean {
+      return holdsService.get(incidentId, service) !== undefined;
     },
   };
 }

@@ -28,7 +28,8 @@ export function investigationsRepo(db: Db) {
   const insertRun = db.prepare('INSERT INTO investigation_runs (incident_id, requested_by, agents, status, started_at) VALUES (?, ?, ?, ?, ?)');
   const finishRun = db.prepare(`UPDATE investigation_runs SET status = 'done', finished_at = ? WHERE id = ?`);
   const runById = db.prepare('SELECT * FROM investigation_runs WHERE id = ?');
-  const latestRun = db.prepare('SELECT * FROM investigation_runs WHERE incident_id = ? ORDER BY id DESC LIMIT 1');
+  // `= +?`: see alertsRepo (keeps SQLite from re-preparing these per call; they run for every root message).
+  const latestRun = db.prepare('SELECT * FROM investigation_runs WHERE incident_id = +? ORDER BY id DESC LIMIT 1');
   const insertFinding = db.prepare('INSERT INTO findings (incident_id, run_id, agent, status, body, started_at, finished_at) VALUES (?, ?, ?, ?, ?, ?, ?)');
   const findingsOfRun = db.prepare('SELECT body FROM findings WHERE run_id = ? ORDER BY id');
   // The newest finding of each agent across runs: a re-run of one agent keeps the others' results.
@@ -37,7 +38,7 @@ export function investigationsRepo(db: Db) {
   const costSpent = db.prepare(`SELECT COALESCE(SUM(json_extract(body, '$.cost.usd')), 0) AS usd FROM findings WHERE incident_id = ?`);
   const insertConclusion = db.prepare('INSERT INTO conclusions (incident_id, run_id, body, created_at, message_key) VALUES (?, ?, ?, ?, ?)');
   const conclusionById = db.prepare('SELECT body, message_key FROM conclusions WHERE id = ?');
-  const latestConclusion = db.prepare('SELECT body FROM conclusions WHERE incident_id = ? ORDER BY id DESC LIMIT 1');
+  const latestConclusion = db.prepare('SELECT body FROM conclusions WHERE incident_id = +? ORDER BY id DESC LIMIT 1');
   const insertNote = db.prepare('INSERT INTO incident_notes (incident_id, author, text, created_at) VALUES (?, ?, ?, ?)');
   const notes = db.prepare('SELECT id, author, text, created_at AS at FROM incident_notes WHERE incident_id = ? ORDER BY id');
 

@@ -71,8 +71,15 @@ export type OutboxRepo = ReturnType<typeof outboxRepo>;
 export function outboxRepo(db: Db) {
   const insert = db.prepare(`INSERT INTO slack_outbox (incident_id, channel, lane, kind, message_key, thread_key, user_id, response_url, payload, created_at)
     VALUES (@incidentId, @channel, @lane, @kind, @messageKey, @threadKey, @userId, @responseUrl, @payload, @createdAt)`);
-  const head = db.prepare(`SELECT * FROM slack_outbox WHERE lane = ? AND status = 'pending' ORDER BY id LIMIT 1`);
-  const channels = db.prepare(`SELECT DISTINCT lane FROM slack_outbox WHERE status = 'pending'`);
+  // `= +?`: see alertsRepo (keeps SQLite from re-preparing this per call).
+  const head = db.prepare(`SELECT * FROM slack_outbox WHERE lane = +? AND status = 'pending' ORDER BY id LIMIT 1`);
+  // A skip-scan of the pending index, one seek per lane: a lane with thousands of pending updates
+  // (a storm's root updates waiting out their debounce) costs no more than a lane with one.
+  const channels = db.prepare(`WITH RECURSIVE lanes(lane) AS (
+      SELECT MIN(lane) FROM slack_outbox WHERE status = 'pending'
+      UNION ALL
+      SELECT (SELECT MIN(lane) FROM slack_outbox WHERE status = 'pending' AND lane > lanes.lane) FROM lanes WHERE lane IS NOT NULL
+    ) SELECT lane FROM lanes WHERE lane IS NOT NULL`);
   // Stops at the lane's next pending post, so an update never overtakes a reply queued before it.
   const laterUpdates = db.prepare(`SELECT * FROM slack_outbox u WHERE u.message_key = @key AND u.kind = 'update' AND u.status = 'pending' AND u.id > @after
     AND u.id < COALESCE((SELECT MIN(p.id) FROM slack_outbox p WHERE p.lane = u.lane AND p.kind = 'post' AND p.status = 'pending' AND p.id > @after), 9223372036854775807)

@@ -7,6 +7,7 @@ import type { IncidentService } from '../incidents/service.ts';
 import type { Route } from '../server.ts';
 import { AlertmanagerWebhook, toAlertGroup } from './alertmanager.ts';
 import { bearerAuth, grafanaAuth, pagerdutyAuth, sharedSecretAuth } from './auth.ts';
+import { type IngestBatcher, ingestBatcher } from './batch.ts';
 import { type ParserOptions, severityIn } from './common.ts';
 import { datadogParser } from './datadog.ts';
 import { genericParser } from './generic.ts';
@@ -17,7 +18,7 @@ import { pagerdutyParser } from './pagerduty.ts';
 import { worstSeverity } from './severity.ts';
 import type { SourceAuth, SourceParser } from './types.ts';
 
-export type AlertRouteDeps = { incidents: IncidentService; bodyLimitBytes: number; metrics?: BotMetrics };
+export type AlertRouteDeps = { ingest: IngestBatcher; bodyLimitBytes: number; metrics?: BotMetrics };
 
 /** One alert endpoint: read (with the limit), authenticate over the raw body, parse, ingest, reply. */
 export function alertRoute(parser: SourceParser, auth: SourceAuth, d: AlertRouteDeps): Route {
@@ -32,7 +33,8 @@ export function alertRoute(parser: SourceParser, auth: SourceAuth, d: AlertRoute
       count('ignored');
       return sendJson(res, 200, { ok: true, outcome: 'ignored' });
     }
-    const result = d.incidents.ingest(group);
+    // Resolves once the delivery is committed (group commit with whatever else arrived meanwhile).
+    const result = await d.ingest(group);
     count(result.outcome);
     if (result.outcome === 'duplicate') return sendJson(res, 200, { ok: true, outcome: 'duplicate' });
     sendJson(res, 202, {
@@ -76,7 +78,8 @@ export function alertmanagerParser(o: ParserOptions): SourceParser {
 
 export function alertRoutes(d: { incidents: IncidentService; config: Config; metrics?: BotMetrics }): Record<string, Route> {
   const { ingest, server, incidents: incidentsConfig } = d.config;
-  const deps: AlertRouteDeps = { incidents: d.incidents, bodyLimitBytes: server.bodyLimitBytes, metrics: d.metrics };
+  // One batcher for every source: deliveries from any of them share a transaction.
+  const deps: AlertRouteDeps = { ingest: ingestBatcher((groups) => d.incidents.ingestBatch(groups)), bodyLimitBytes: server.bodyLimitBytes, metrics: d.metrics };
   const options = (source: SourceParser['source']): ParserOptions => ({
     defaultSeverity: incidentsConfig.defaultSeverity,
     severityWords: ingest.severity[source],

@@ -112,7 +112,7 @@ export class OutboxDrainer {
   }
 
   private settleIdle(): void {
-    if (this.running.size || this.o.outbox.pendingLanes().length) return;
+    if (!this.idleWaiters.length || this.running.size || this.o.outbox.pendingLanes().length) return;
     const waiters = this.idleWaiters;
     this.idleWaiters = [];
     for (const w of waiters) w();

@@ -177,6 +177,33 @@ describe('audit trail', () => {
     }
   });
 
+  test('append hashes exactly as hashEvent defines it, whatever the strings hold', () => {
+    const db = openDb(':memory:');
+    try {
+      migrate(db);
+      const trail = auditTrail(db);
+      const odd = ['quote " backslash \\ newline \n', 'emoji 🚨 and \u2028', '</script>', ''];
+      const appended = odd.map((text, i) =>
+        trail.append({ actor: text || 'system', type: `t.${text}`, incidentId: i % 2 ? null : 7, payload: { text, [text]: [i, -0, 1e21, { b: text, a: null }] } }),
+      );
+      for (const e of appended) assert.equal(e.hash, hashEvent(e.prev_hash, e));
+      assert.deepEqual(verifyAuditTrail(db), { ok: true, count: odd.length });
+    } finally {
+      db.close();
+    }
+  });
+
+  test('a payload stored in another JSON spelling still verifies: the hash is over its canonical form', () => {
+    const { db } = auditDb(3);
+    try {
+      db.exec('DROP TRIGGER audit_events_no_update');
+      db.prepare('UPDATE audit_events SET payload = ? WHERE seq = 2').run('{ "nested": { "z": true, "a": [2, "x"] }, "n": 2 }');
+      assert.deepEqual(verifyAuditTrail(db), { ok: true, count: 3 });
+    } finally {
+      db.close();
+    }
+  });
+
   test('a deleted middle event is reported as a sequence gap', () => {
     const { db } = auditDb(5);
     try {
