@@ -88,9 +88,9 @@ export function verifyAuditTrail(db: Db): VerifyResult {
     } catch {
       return fail('payload is not valid JSON');
     }
-    // append() stores the payload in canonical form, so the spliced hash matches; re-serialising
-    // (the definition, and slower) is only needed to accept a payload stored in another spelling.
-    if (hashCanonicalEvent(prevHash, row) !== row.hash && hashEvent(prevHash, row) !== row.hash) return fail('hash does not match the event contents');
+    // append() stores the payload in canonical form and hashes those exact bytes, so any change to
+    // them (a value, a key order, a duplicate key, whitespace) breaks the hash.
+    if (hashCanonicalEvent(prevHash, row) !== row.hash) return fail('hash does not match the event contents');
     prevHash = row.hash;
     expectedSeq++;
     count++;

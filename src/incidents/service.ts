@@ -107,8 +107,14 @@ export function incidentService(d: IncidentServiceDeps) {
         after.length = 0;
         throw err;
       }
-      d.onCommit();
-      for (const f of after.splice(0)) f();
+      // Committed: what follows must never turn an accepted delivery into an error.
+      for (const f of [d.onCommit, ...after.splice(0)]) {
+        try {
+          f();
+        } catch (err) {
+          d.log?.error(`after commit: ${(err as Error).stack ?? String(err)}`);
+        }
+      }
       return result;
     };
   };
@@ -293,6 +299,9 @@ export function incidentService(d: IncidentServiceDeps) {
         try {
           return { result: applyDeliveryInSavepoint(group) };
         } catch (error) {
+          // Some errors (disk full, I/O) roll back the whole transaction, not just the savepoint:
+          // then nothing of the batch is kept, and going on would commit the rest piecemeal.
+          if (!d.db.inTransaction) throw error;
           after.length = queued;
           return { error };
         }

@@ -24,16 +24,22 @@ export function ingestBatcher(ingestBatch: (groups: AlertGroup[]) => BatchOutcom
     let outcomes: BatchOutcome[];
     try {
       outcomes = ingestBatch(batch.map((w) => w.group));
-    } catch (err) {
-      // The commit itself failed (disk full, database locked): nothing of the batch was kept.
-      for (const w of batch) w.reject(err);
+    } catch {
+      // The batch's transaction failed as a whole (disk full, I/O error): nothing of it was kept.
+      // Each delivery is tried again alone, so one that cannot fit does not sink the others.
+      for (const w of batch) settle(w, () => ingestBatch([w.group])[0]!);
       return;
     }
-    batch.forEach((w, i) => {
-      const outcome = outcomes[i]!;
-      if ('result' in outcome) w.resolve(outcome.result);
-      else w.reject(outcome.error);
-    });
+    batch.forEach((w, i) => settle(w, () => outcomes[i]!));
+  };
+  const settle = (w: Waiting, outcome: () => BatchOutcome) => {
+    try {
+      const o = outcome();
+      if ('result' in o) w.resolve(o.result);
+      else w.reject(o.error);
+    } catch (err) {
+      w.reject(err);
+    }
   };
   const schedule = () => {
     if (scheduled) return;

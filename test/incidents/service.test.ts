@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { AlertInput, Incident } from '../../src/artifacts.ts';
 import { auditTrail, verifyAuditTrail } from '../../src/audit/trail.ts';
@@ -9,9 +12,10 @@ import { incidentsRepo } from '../../src/db/incidents.ts';
 import { migrate } from '../../src/db/migrate.ts';
 import { outboxRepo } from '../../src/db/outbox.ts';
 import { type AlertGroup, incidentService } from '../../src/incidents/service.ts';
+import { ingestBatcher } from '../../src/ingest/batch.ts';
 
-function setup() {
-  const db = openDb(':memory:');
+function setup(o: { path?: string; onOpened?: (i: Incident) => void } = {}) {
+  const db = openDb(o.path ?? ':memory:');
   migrate(db);
   const catalog = parseCatalog({ services: [{ name: 'frontend', depends_on: ['checkout'] }, { name: 'checkout' }, { name: 'search' }] }, '.');
   const opened: number[] = [];
@@ -21,7 +25,10 @@ function setup() {
     db, incidents: incidentsRepo(db), alerts: alertsRepo(db), outbox: outboxRepo(db), audit: auditTrail(db), channel: 'C0INCIDENTS', catalog,
     correlation: { hops: 1, windowMinutes: 15, graceMinutes: 30 }, autoResolve: true,
     onCommit: () => commits++,
-    onOpened: (i: Incident) => opened.push(i.id),
+    onOpened: (i: Incident) => {
+      opened.push(i.id);
+      o.onOpened?.(i);
+    },
     onNewServices: (i: Incident, services: string[]) => newServices.push([i.id, services]),
   });
   const count = (sql: string) => (db.prepare(sql).get() as { n: number }).n;
@@ -75,6 +82,39 @@ describe('IncidentService.ingestBatch (group commit)', () => {
     const ids = outcomes.map((o) => ('result' in o && o.result.outcome === 'accepted' ? o.result.incident?.id : null));
     assert.deepEqual(ids, [1, 1]);
     assert.equal(s.count('SELECT COUNT(*) AS n FROM incidents'), 1);
+  });
+});
+
+describe('group commit when things go wrong', () => {
+  it('a hook that throws after the commit fails no delivery: each is accepted, and every later hook still runs', async () => {
+    const s = setup({ onOpened: (i) => {
+      if (i.id === 1) throw new Error('hook failed');
+    } });
+    const ingest = ingestBatcher((groups) => s.incidents.ingestBatch(groups));
+    const results = await Promise.all([ingest(delivery([alert('search')], 'g-1')), ingest(delivery([alert('checkout')], 'g-2'))]);
+    assert.deepEqual(results.map((r) => r.outcome), ['accepted', 'accepted']);
+    assert.deepEqual(s.opened, [1, 2]);
+    assert.equal(s.commits(), 1);
+  });
+
+  it('a delivery that fails the whole transaction (disk full) is retried alone: the others are accepted, it alone fails, nothing half-done', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'batch-full-'));
+    const s = setup({ path: join(dir, 'db.sqlite') });
+    try {
+      s.db.pragma(`max_page_count = ${(s.db.pragma('page_count', { simple: true }) as number) + 60}`);
+      const ingest = ingestBatcher((groups) => s.incidents.ingestBatch(groups));
+      const huge = delivery([alert('checkout')], 'g-huge', { body: 'x'.repeat(2_000_000) });
+      const results = await Promise.allSettled([ingest(delivery([alert('search')], 'g-a')), ingest(huge), ingest(delivery([alert('frontend')], 'g-c'))]);
+      assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'rejected', 'fulfilled']);
+      assert.match(String((results[1] as PromiseRejectedResult).reason), /full/);
+      // What was answered is exactly what is stored, and every stored incident had its hook.
+      assert.deepEqual(s.db.prepare('SELECT service FROM incidents ORDER BY id').all(), [{ service: 'search' }, { service: 'frontend' }]);
+      assert.deepEqual(s.opened, [1, 2]);
+      assert.equal(verifyAuditTrail(s.db).ok, true);
+    } finally {
+      s.db.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

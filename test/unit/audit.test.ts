@@ -193,12 +193,16 @@ describe('audit trail', () => {
     }
   });
 
-  test('a payload stored in another JSON spelling still verifies: the hash is over its canonical form', () => {
+  test('a payload rewritten in another JSON spelling is tampering too: the hash covers the stored bytes', () => {
     const { db } = auditDb(3);
     try {
       db.exec('DROP TRIGGER audit_events_no_update');
-      db.prepare('UPDATE audit_events SET payload = ? WHERE seq = 2').run('{ "nested": { "z": true, "a": [2, "x"] }, "n": 2 }');
-      assert.deepEqual(verifyAuditTrail(db), { ok: true, count: 3 });
+      const stored = (db.prepare('SELECT payload FROM audit_events WHERE seq = 2').get() as { payload: string }).payload;
+      // Same meaning, other bytes: keys reordered and spaced. A duplicate key would read differently in SQL.
+      const respelled = JSON.stringify(Object.fromEntries(Object.entries(JSON.parse(stored) as Record<string, unknown>).reverse()), null, 1);
+      assert.notEqual(respelled, stored);
+      db.prepare('UPDATE audit_events SET payload = ? WHERE seq = 2').run(respelled);
+      assert.deepEqual(verifyAuditTrail(db), { ok: false, count: 1, brokenSeq: 2, reason: 'hash does not match the event contents' });
     } finally {
       db.close();
     }
