@@ -10,7 +10,8 @@ import { auditBench } from './audit.ts';
 import { ingestThroughput } from './ingest.ts';
 import { investigations } from './investigation.ts';
 import { mining } from './mining.ts';
-import { mb, markdownTable, ms, perSecond, range, type Row, sec, spreadOf, verdict } from './report.ts';
+import { summarize } from './stats.ts';
+import { mb, markdownTable, ms, perSecond, range, type Row, sec, verdict } from './report.ts';
 import { rssBench } from './rss.ts';
 import { storm, type StormResult } from './storm.ts';
 
@@ -35,7 +36,7 @@ const ingest = [
   await ingestThroughput({ alertsPerDelivery: 10, alertsPerRun: 20_000, runs: RUNS, concurrency: 32 }),
 ];
 for (const r of ingest) {
-  const s = spreadOf(r.alertsPerSecond);
+  const s = summarize(r.alertsPerSecond);
   rows.push({
     figure: `ingest, ${r.alertsPerDelivery} alert${r.alertsPerDelivery === 1 ? '' : 's'}/delivery (${(r.bodyBytes / 1024).toFixed(1)} KB), ${r.concurrency} senders, ${RUNS} runs × ${r.alertsPerRun.toLocaleString('en-US')}`,
     median: perSecond(s.median), spread: range(s, perSecond), target: verdict(s.median >= 5_000, '≥ 5,000/s'),
@@ -51,11 +52,11 @@ for (let i = 0; i < RUNS; i++) {
   storms.push(figures);
 }
 {
-  const drained = spreadOf(storms.map((s) => s.drainMs));
-  const persisted = spreadOf(storms.map((s) => s.alertsPerSecond));
+  const drained = summarize(storms.map((s) => s.drainMs));
+  const persisted = summarize(storms.map((s) => s.alertsPerSecond));
   const lost = Math.max(...storms.map((s) => s.sent - s.persisted));
   const maxRate = Math.max(...storms.map((s) => s.maxPostsPerChannelSecond));
-  const calls = (name: string) => spreadOf(storms.map((s) => s.slackCalls[name] ?? 0));
+  const calls = (name: string) => summarize(storms.map((s) => s.slackCalls[name] ?? 0));
   const posts = calls('chat.postMessage');
   const updates = calls('chat.update');
   rows.push(
@@ -72,7 +73,7 @@ const inv = await investigations(RUNS);
 for (const scenario of new Set(inv.map((series) => series[0]!.scenario))) {
   const paced = inv.find((series) => series[0]!.scenario === scenario && series[0]!.paced)!;
   const unpaced = inv.find((series) => series[0]!.scenario === scenario && !series[0]!.paced)!;
-  const of = (series: typeof paced, f: (r: (typeof paced)[number]) => number) => spreadOf(series.map(f));
+  const of = (series: typeof paced, f: (r: (typeof paced)[number]) => number) => summarize(series.map(f));
   for (const [series, how] of [[paced, "Slack's pace, 1 post/s/channel"], [unpaced, 'unpaced']] as const) {
     const conclusion = of(series, (r) => r.conclusionMs);
     rows.push({ figure: `demo ${scenario} (${series[0]!.agents} agents), ${how}: conclusion card accepted`, median: sec(conclusion.median), spread: range(conclusion, sec), target: verdict(conclusion.median <= 2_000, '≤ 2 s') });
@@ -90,8 +91,8 @@ for (const scenario of new Set(inv.map((series) => series[0]!.scenario))) {
 progress('audit trail');
 const audit = auditBench({ runs: RUNS });
 {
-  const append = spreadOf(audit.appendsPerSecond);
-  const verify = spreadOf(audit.verifiedPerSecond);
+  const append = summarize(audit.appendsPerSecond);
+  const verify = summarize(audit.verifiedPerSecond);
   rows.push(
     { figure: `audit append, one event per transaction (${RUNS} runs × ${audit.appendedPerRun.toLocaleString('en-US')})`, median: perSecond(append.median), spread: range(append, perSecond), target: verdict(append.median >= 5_000, '≥ 5,000/s') },
     { figure: `audit verify, ${audit.verifiedEvents.toLocaleString('en-US')} events (${RUNS} runs)`, median: perSecond(verify.median), spread: range(verify, perSecond), target: verdict(verify.median >= 200_000, '≥ 200,000/s') },
@@ -101,10 +102,10 @@ const audit = auditBench({ runs: RUNS });
 progress('memory');
 const rss = await rssBench({ runs: RUNS });
 {
-  const idle = spreadOf(rss.runs.map((r) => r.idle.afterGc.rssBytes));
-  const loaded = spreadOf(rss.runs.map((r) => r.loaded.afterGc.rssBytes));
-  const compacted = spreadOf(rss.runs.map((r) => r.loaded.afterCompactingGc.rssBytes));
-  const heap = spreadOf(rss.runs.map((r) => r.loaded.afterCompactingGc.heapUsedBytes));
+  const idle = summarize(rss.runs.map((r) => r.idle.afterGc.rssBytes));
+  const loaded = summarize(rss.runs.map((r) => r.loaded.afterGc.rssBytes));
+  const compacted = summarize(rss.runs.map((r) => r.loaded.afterCompactingGc.rssBytes));
+  const heap = summarize(rss.runs.map((r) => r.loaded.afterCompactingGc.heapUsedBytes));
   rows.push(
     { figure: `RSS, idle bot after GC (${RUNS} runs)`, median: mb(idle.median), spread: range(idle, mb), target: '' },
     { figure: `RSS, 1,000 open incidents × 5 findings, after GC (${RUNS} runs)`, median: mb(loaded.median), spread: range(loaded, mb), target: verdict(loaded.max <= 250 * 2 ** 20, '≤ 250 MB') },
@@ -116,7 +117,7 @@ progress('log template mining');
 const mined = mining();
 if ('skipped' in mined) rows.push({ figure: 'log template mining', median: 'skipped', spread: mined.skipped, target: '' });
 else {
-  const s = spreadOf(mined.linesPerSecond);
+  const s = summarize(mined.linesPerSecond);
   rows.push({
     figure: `log template mining, ${mined.lines.toLocaleString('en-US')} LogHub lines, ${mined.systems} systems, one core (${mined.linesPerSecond.length} passes)`,
     median: perSecond(s.median), spread: range(s, perSecond), target: verdict(s.median >= 100_000, '≥ 100,000/s'),

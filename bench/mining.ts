@@ -4,12 +4,9 @@
  * figure is the median of the passes after it.
  */
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
 import { existsSync } from 'node:fs';
 import { createTemplateMiner } from '../src/analysis/templates.ts';
-import { readLabelledLines, systemsIn } from './eval/logs.ts';
-
-export const DEFAULT_LOGHUB_DIR = fileURLToPath(new URL('../../shared/data/loghub-2k/', import.meta.url));
+import { DEFAULT_LOGHUB_DIR, readLabelledLines, systemsIn } from './eval/logs.ts';
 
 export type MiningFigures = { systems: number; lines: number; coldLinesPerSecond: number; linesPerSecond: number[] } | { skipped: string };
 

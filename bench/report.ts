@@ -1,4 +1,5 @@
 /** The one table `npm run bench` prints: a Markdown table, so it reads in a terminal and pastes into the README. */
+import type { Summary } from './stats.ts';
 
 export type Row = {
   figure: string;
@@ -10,19 +11,11 @@ export type Row = {
   target: string;
 };
 
-export type Spread = { min: number; median: number; max: number };
-
-export function spreadOf(xs: number[]): Spread {
-  const s = [...xs].sort((a, b) => a - b);
-  if (s.length === 0) throw new Error('spreadOf: no values');
-  return { min: s[0]!, median: s[Math.floor((s.length - 1) / 2)]!, max: s[s.length - 1]! };
-}
-
 export const ms = (x: number) => `${x < 10 ? x.toFixed(1) : Math.round(x)} ms`;
 export const sec = (x: number) => `${(x / 1000).toFixed(x < 10_000 ? 2 : 1)} s`;
 export const mb = (bytes: number) => `${Math.round(bytes / 2 ** 20)} MB`;
 export const perSecond = (x: number) => `${Math.round(x).toLocaleString('en-US')}/s`;
-export const range = (s: Spread, f: (x: number) => string) => `${f(s.min)} – ${f(s.max)}`;
+export const range = (s: Summary, f: (x: number) => string) => `${f(s.min)} – ${f(s.max)}`;
 
 export const verdict = (met: boolean, target: string) => `${target} ${met ? '✓' : '✗'}`;
 

@@ -8,12 +8,12 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { evaluateLogs, type LogsEvaluation } from './logs.ts';
+import { DEFAULT_LOGHUB_DIR, evaluateLogs, type LogsEvaluation } from './logs.ts';
 import { evaluateRca } from './rca.ts';
 import { rcaTable } from './rca/table.ts';
 
 const DEFAULT_DATA: Record<string, string> = {
-  logs: fileURLToPath(new URL('../../../shared/data/loghub-2k/', import.meta.url)),
+  logs: DEFAULT_LOGHUB_DIR,
   rca: fileURLToPath(new URL('../../../shared/data/petshop/', import.meta.url)),
 };
 const USAGE = 'usage: node bench/eval/index.ts logs|rca [--data DIR] [--json]';

@@ -4,10 +4,14 @@
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { createTemplateMiner } from '../../src/analysis/templates.ts';
 import { parseCsvWithHeader } from './csv.ts';
 import { parseScores, type LineLabel, type ParseScores } from './metrics.ts';
+
+/** The LogHub-2k systems in the shared data folder next to the repository. */
+export const DEFAULT_LOGHUB_DIR = fileURLToPath(new URL('../../../shared/data/loghub-2k/', import.meta.url));
 
 export type SystemResult = ParseScores & { lines: number; seconds: number };
 export type LogsEvaluation = { systems: Record<string, SystemResult>; mean: ParseScores };

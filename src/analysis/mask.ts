@@ -9,6 +9,9 @@
 
 export const WILDCARD = '<*>';
 
+/** Holds a variable somewhere (`<*>`, `uid=<*>`): not a plain word. */
+export const hasVariable = (token: string): boolean => token.includes(WILDCARD);
+
 /** Tokens past this many become one trailing `<*>`, which bounds the work a huge line (a dumped payload) costs. */
 export const MAX_TOKENS = 256;
 

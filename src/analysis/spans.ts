@@ -4,7 +4,7 @@
  * longest common subsequence aligns the template with the line; the stretches left unaligned on
  * either side become one `<*>` each, provided a variable explains them.
  */
-import { WILDCARD } from './mask.ts';
+import { hasVariable, WILDCARD } from './mask.ts';
 
 /**
  * Shares of the template's and of the line's plain words the alignment must pair up. The
@@ -15,8 +15,6 @@ const TEMPLATE_WORDS_SHARED = 0.8;
 const LINE_WORDS_SHARED = 0.6;
 /** Longer lines are not aligned (the table is quadratic). */
 const SPAN_MAX_TOKENS = 64;
-
-const hasVariable = (token: string): boolean => token.includes(WILDCARD);
 
 /**
  * Weight of aligning two tokens: 2 for the same word, 1 for the same token holding a variable,

@@ -11,11 +11,11 @@
  *   after all (user names): they merge, and `resolve` maps the absorbed ids;
  * - the template count is capped, evicting the least recently used.
  */
-import { maskTokens, WILDCARD } from './mask.ts';
+import { hasVariable, maskTokens, WILDCARD } from './mask.ts';
 import { mergeTokens } from './merge.ts';
 import { alignAcross } from './spans.ts';
 
-export { MAX_TOKENS, maskLine, maskTokens, WILDCARD } from './mask.ts';
+export { MAX_TOKENS, maskLine, WILDCARD } from './mask.ts';
 
 export type TemplateMinerOptions = {
   /** Leading tokens used for routing below the token-count level. */
@@ -96,8 +96,6 @@ function familyKey(tokens: string[]): string | undefined {
 }
 
 const isVariable = (token: string): boolean => token === WILDCARD;
-/** Holds a variable somewhere (`<*>`, `uid=<*>`): not a plain word. */
-const hasVariable = (token: string): boolean => token.includes(WILDCARD);
 
 function childOf<K extends string | number>(children: Map<K, TreeNode>, key: K, parent: TreeNode | null): TreeNode {
   let child = children.get(key);
